@@ -1,0 +1,11 @@
+"""hydasklearn: multi-task learning with auxiliary tasks and HydaLearn task weighting.
+
+Scikit-learn estimators whose ``y`` may carry auxiliary targets next to the
+main one, trained with PyTorch through skorch.
+"""
+
+from ._estimators import HydaMultiTaskClassifier, HydaMultiTaskRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["HydaMultiTaskClassifier", "HydaMultiTaskRegressor", "__version__"]

@@ -1,0 +1,67 @@
+"""Fast data path: batches are cut by tensor slicing, never by per-sample collate."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+class TensorDataset(torch.utils.data.Dataset):
+    """Features and (optionally) encoded targets held as whole tensors.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_tasks) or None
+        Encoded targets, NaN where a label is missing.
+    device : str or torch.device
+        Where the tensors live; batches are slices of them, so they are cut on
+        that device.
+    """
+
+    def __init__(self, X, y=None, device="cpu"):
+        # torch.tensor copies into torch's own (aligned) memory: BLAS results
+        # then do not depend on where numpy happened to allocate X.
+        self.X = torch.tensor(np.asarray(X, dtype=np.float32), device=device)
+        self.y = None if y is None else torch.tensor(
+            np.asarray(y, dtype=np.float32), device=device)
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        return self.X[index], (self.y[index] if self.y is not None else torch.empty(0))
+
+
+class BatchIterator:
+    """Iterate over a :class:`TensorDataset` in mini-batches.
+
+    Parameters
+    ----------
+    dataset : TensorDataset
+    batch_size : int
+    shuffle : bool
+        Draw a new permutation every epoch.
+    generator : torch.Generator or None
+        Source of the permutations; a seeded generator makes the order
+        reproducible without touching torch's global random state.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, generator=None):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self):
+        X, y = self.dataset.X, self.dataset.y
+        n_samples = len(X)
+        if self.shuffle:
+            order = torch.randperm(n_samples, generator=self.generator).to(X.device)
+            X, y = X[order], (y[order] if y is not None else None)
+        for start in range(0, n_samples, self.batch_size):
+            stop = start + self.batch_size
+            yield X[start:stop], (y[start:stop] if y is not None else None)

@@ -1,0 +1,223 @@
+"""What a weighting strategy sees of one training step.
+
+:class:`TrainingStep` hands a strategy the task losses of the current
+mini-batch and computes, only when asked and at most once, what richer
+strategies need: per-task gradients of the shared parameters, their Gramian,
+gradients with respect to the shared representation, and look-ahead
+evaluations of the main-task loss. After the strategy has chosen its weights,
+:meth:`TrainingStep.apply` writes the weighted gradient into ``.grad``, from the
+per-task gradients when they were computed, else with one backward pass.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import torch
+from torch.func import functional_call
+
+from ._network import head_parameters, shared_parameters
+
+
+class TrainingStep:
+    """One mini-batch, seen by a weighting strategy.
+
+    Parameters
+    ----------
+    module : MultiTaskNetwork
+        The network (trunk and heads).
+    criterion : MultiTaskLoss
+        Computes the vector of per-task losses.
+    X, y : Tensor
+        The mini-batch; ``y`` holds encoded targets, NaN where missing.
+    representation : Tensor of shape (batch_size, width)
+        Output of the shared trunk on ``X``.
+    losses : Tensor of shape (n_tasks,)
+        Per-task losses, still attached to the graph.
+    learning_rate : float
+        The optimiser's current learning rate.
+    index : int
+        Number of optimiser steps taken before this one.
+    sample_batch : callable or None
+        ``sample_batch(size)`` returns a random ``(X, y)`` batch of training
+        data, used as held-out data for the main-task gain.
+
+    Attributes
+    ----------
+    n_tasks : int
+    labelled : Tensor of shape (n_tasks,)
+        Number of samples with a label, per task.
+    """
+
+    def __init__(self, module, criterion, X, y, representation, losses, learning_rate,
+                 index=0, sample_batch=None):
+        self.module = module
+        self.criterion = criterion
+        self.X = X
+        self.y = y
+        self.representation = representation
+        self.losses = losses
+        self.learning_rate = float(learning_rate)
+        self.index = index
+        self._sample_batch = sample_batch
+        self.n_tasks = len(losses)
+        self.labelled = (~torch.isnan(y)).sum(dim=0)
+        self._shared = shared_parameters(module)
+        self._heads = head_parameters(module)
+        self.n_shared = sum(p.numel() for p in self._shared)
+
+    # ----------------------------------------------------------------- gradients
+    @cached_property
+    def jacobian(self):
+        """Per-task gradients of all parameters, shape (n_tasks, n_parameters).
+
+        Columns ``[:n_shared]`` are the trunk's parameters, the rest the heads'.
+        One batched backward pass (``is_grads_batched``) computes every row.
+        """
+        parameters = self._shared + self._heads
+        grads = torch.autograd.grad(
+            self.losses, parameters, grad_outputs=self._identity(),
+            is_grads_batched=True, retain_graph=True, allow_unused=True,
+        )
+        return torch.cat([
+            (g if g is not None else torch.zeros((self.n_tasks,) + p.shape, device=p.device))
+            .reshape(self.n_tasks, -1)
+            for g, p in zip(grads, parameters)
+        ], dim=1)
+
+    @property
+    def shared_gradients(self):
+        """Per-task gradients of the shared (trunk) parameters, shape (n_tasks, n_shared)."""
+        return self.jacobian[:, :self.n_shared]
+
+    @cached_property
+    def gramian(self):
+        """Inner products of the per-task shared gradients, shape (n_tasks, n_tasks)."""
+        shared = self.shared_gradients
+        return shared @ shared.T
+
+    @cached_property
+    def representation_gradients(self):
+        """Per-task gradients of the losses with respect to the shared representation.
+
+        Shape (n_tasks, batch_size * width). The backward passes stop at the
+        heads, so this costs far less than :attr:`shared_gradients`.
+        """
+        (grads,) = torch.autograd.grad(
+            self.losses, self.representation, grad_outputs=self._identity(),
+            is_grads_batched=True, retain_graph=True,
+        )
+        return grads.reshape(self.n_tasks, -1)
+
+    @cached_property
+    def last_shared_layer_slice(self):
+        """Columns of :attr:`shared_gradients` that belong to the trunk's last linear layer."""
+        last_linear = [m for m in self.module.trunk if isinstance(m, torch.nn.Linear)][-1]
+        own = {id(p) for p in last_linear.parameters()}
+        offset, start, stop = 0, None, None
+        for parameter in self._shared:
+            if id(parameter) in own:
+                start = offset if start is None else start
+                stop = offset + parameter.numel()
+            offset += parameter.numel()
+        return slice(start, stop)
+
+    def _identity(self):
+        return torch.eye(self.n_tasks, dtype=self.losses.dtype, device=self.losses.device)
+
+    # --------------------------------------------------------------- gain data
+    @cached_property
+    def heldout_batch(self):
+        """A random batch of training data (``(X, y)``), drawn once per step."""
+        if self._sample_batch is None:
+            raise RuntimeError("No held-out data source was given to this training step.")
+        return self._sample_batch(len(self.X))
+
+    def gain_data(self, source):
+        """``(X, y)`` on which main-task gains are measured: "batch" or "heldout"."""
+        if source == "batch":
+            return self.X, self.y
+        if source == "heldout":
+            return self.heldout_batch
+        raise ValueError(f"Unknown gain data {source!r}; expected 'batch' or 'heldout'.")
+
+    def main_gradient(self, source="heldout"):
+        """Gradient of the main-task loss on the gain data w.r.t. the shared parameters."""
+        if source == "batch":
+            return self.shared_gradients[0]
+        X, y = self.gain_data(source)
+        outputs = self.module.heads[0](self.module.trunk(X))
+        loss = self.criterion.task_losses((outputs,), y[:, :1])[0]
+        grads = torch.autograd.grad(loss, self._shared, allow_unused=True)
+        return torch.cat([
+            (g if g is not None else torch.zeros_like(p)).reshape(-1)
+            for g, p in zip(grads, self._shared)
+        ])
+
+    @torch.no_grad()
+    def main_loss_after_steps(self, directions, source="batch"):
+        """Main-task loss on the gain data after moving the trunk by ``-direction``.
+
+        Parameters
+        ----------
+        directions : Tensor of shape (n_directions, n_shared)
+            Each row is a full step (learning rate included) subtracted from the
+            shared parameters; the heads stay fixed. A zero row gives the
+            current loss.
+        source : {"batch", "heldout"}
+            Which data the main loss is measured on.
+
+        Returns
+        -------
+        Tensor of shape (n_directions,)
+            Evaluated without dropout, all directions in one batched
+            (``torch.func.vmap``) forward pass; the model is not copied.
+        """
+        X, y = self.gain_data(source)
+        trunk, main_head = self.module.trunk, self.module.heads[0]
+        names = [name for name, p in trunk.named_parameters() if p.requires_grad]
+        shifted = {}
+        offset = 0
+        for name, parameter in zip(names, self._shared):
+            size = parameter.numel()
+            step = directions[:, offset:offset + size].reshape((-1,) + parameter.shape)
+            shifted[name] = parameter.detach().unsqueeze(0) - step
+            offset += size
+
+        def main_loss(parameters):
+            representation = functional_call(trunk, parameters, (X,))
+            return self.criterion.task_losses((main_head(representation),), y[:, :1])[0]
+
+        was_training = trunk.training
+        self.module.eval()
+        try:
+            return torch.vmap(main_loss)(shifted)
+        finally:
+            self.module.train(was_training)
+
+    # ----------------------------------------------------------------- update
+    def apply(self, weights, shared_gradient=None):
+        """Write the gradient of ``sum_k weights[k] * losses[k]`` into ``.grad``.
+
+        Parameters
+        ----------
+        weights : Tensor of shape (n_tasks,)
+            Task weights; they also scale each head's gradient.
+        shared_gradient : Tensor of shape (n_shared,) or None
+            A direction chosen by the strategy for the trunk (gradient surgery);
+            needs :attr:`shared_gradients` to have been computed.
+        """
+        weights = weights.detach().to(self.losses)
+        if "jacobian" not in self.__dict__:
+            if shared_gradient is not None:
+                raise RuntimeError("A shared_gradient needs the per-task gradients first.")
+            (weights * self.losses).sum().backward()
+            return
+        gradient = weights @ self.jacobian
+        if shared_gradient is not None:
+            gradient = torch.cat([shared_gradient.to(gradient), gradient[self.n_shared:]])
+        offset = 0
+        for parameter in self._shared + self._heads:
+            size = parameter.numel()
+            parameter.grad = gradient[offset:offset + size].view_as(parameter).clone()
+            offset += size

@@ -1,0 +1,62 @@
+"""Task-weighting strategies: HydaLearn and the baselines it is compared with.
+
+Every strategy is a :class:`WeightingStrategy`; the estimators accept one as
+``weighting``, or its name (see :data:`STRATEGIES`), or a list of static
+weights.
+"""
+
+from sklearn.base import clone
+
+from ._base import TaskWeights, WeightingStrategy
+from ._hydalearn import HydaLearn, gains_to_weights
+from ._static import EqualWeighting, StaticWeighting
+
+#: Strategy names accepted by ``weighting=...``.
+STRATEGIES = {
+    "equal": EqualWeighting,
+    "hydalearn": HydaLearn,
+}
+
+
+def resolve_weighting(weighting):
+    """Return a fresh (unfitted) strategy for a ``weighting`` parameter value.
+
+    Parameters
+    ----------
+    weighting : str, sequence of float or WeightingStrategy
+        A name from :data:`STRATEGIES`, static weights (one per task, main
+        first) or a strategy object (cloned, so the parameter is not changed).
+
+    Returns
+    -------
+    WeightingStrategy
+    """
+    if isinstance(weighting, WeightingStrategy):
+        return clone(weighting)
+    if isinstance(weighting, str):
+        if weighting not in STRATEGIES:
+            raise ValueError(
+                f"Unknown weighting {weighting!r}; expected one of {sorted(STRATEGIES)}, "
+                "a list of static weights or a WeightingStrategy."
+            )
+        return STRATEGIES[weighting]()
+    try:
+        weights = [float(w) for w in weighting]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"weighting must be a strategy name, a list of static weights or a "
+            f"WeightingStrategy, got {weighting!r}."
+        ) from None
+    return StaticWeighting(weights)
+
+
+__all__ = [
+    "STRATEGIES",
+    "EqualWeighting",
+    "HydaLearn",
+    "StaticWeighting",
+    "TaskWeights",
+    "WeightingStrategy",
+    "gains_to_weights",
+    "resolve_weighting",
+]

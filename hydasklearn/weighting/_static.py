@@ -1,0 +1,67 @@
+"""Constant task weights: equal weighting and user-given static weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._base import TaskWeights, WeightingStrategy
+
+
+class StaticWeighting(WeightingStrategy):
+    """Fixed loss weights, the classical multi-task objective ``sum_k w_k L_k``.
+
+    Parameters
+    ----------
+    weights : sequence of float or None, default=None
+        One non-negative weight per task, main task first. ``None`` weighs
+        every task 1 (equal weighting).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hydasklearn import HydaMultiTaskRegressor
+    >>> from hydasklearn.weighting import StaticWeighting
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(100, 3))
+    >>> y = np.column_stack([X[:, 0], X[:, 0] + X[:, 1]])
+    >>> model = HydaMultiTaskRegressor(weighting=StaticWeighting([1.0, 0.5]),
+    ...                                max_iter=5, random_state=0).fit(X, y)
+    >>> model.weight_history_[0].tolist()
+    [1.0, 0.5]
+    """
+
+    def __init__(self, weights=None):
+        self.weights = weights
+
+    def start(self, task_names, task_types):
+        super().start(task_names, task_types)
+        if self.weights is None:
+            weights = np.ones(self.n_tasks_)
+        else:
+            weights = np.asarray(self.weights, dtype=np.float64)
+            if weights.shape != (self.n_tasks_,):
+                raise ValueError(
+                    f"Static weights must give one weight per task ({self.n_tasks_}: "
+                    f"{task_names}), got {weights.shape[0] if weights.ndim else 'a scalar'}."
+                )
+            if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+                raise ValueError(f"Static weights must be finite and >= 0, got {weights.tolist()}.")
+        self.weights_ = torch.as_tensor(weights, dtype=torch.float32)
+
+    def weigh(self, step):
+        return TaskWeights(self.weights_.to(step.losses.device))
+
+
+class EqualWeighting(StaticWeighting):
+    """Every task weighs 1: ``L = sum_k L_k``.
+
+    Examples
+    --------
+    >>> from hydasklearn.weighting import EqualWeighting
+    >>> EqualWeighting()
+    EqualWeighting()
+    """
+
+    def __init__(self):
+        super().__init__(weights=None)

@@ -1,0 +1,19 @@
+"""scikit-learn's estimator checks, with no expected failures."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
+from hydasklearn.weighting import HydaLearn
+
+ESTIMATORS = [
+    HydaMultiTaskClassifier(random_state=0),
+    HydaMultiTaskRegressor(random_state=0),
+    HydaMultiTaskClassifier(weighting="equal", hidden_layer_sizes=(32, 16), random_state=0),
+    HydaMultiTaskRegressor(weighting=HydaLearn(approximation="exact"), dropout=0.1,
+                           early_stopping=True, random_state=0),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
