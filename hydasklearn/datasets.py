@@ -160,3 +160,7 @@ def _as_frame(X, y, types):
         for name, col, kind in zip(names, y.T, types)
     })
     return X_frame, y_frame
+
+
+# Loaders of real data that optional packages ship (extras "lending" and "mortality").
+from ._real_data import load_lending_club, load_support2  # noqa: E402, F401
