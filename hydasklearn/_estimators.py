@@ -25,7 +25,7 @@ from skorch.helper import predefined_split
 from ._data import TensorDataset
 from ._losses import MultiTaskLoss
 from ._network import ACTIVATIONS, MultiTaskNetwork
-from ._targets import build_tasks, split_target_columns
+from ._targets import build_tasks, main_target_column
 from ._training import MultiTaskNet
 from .weighting import STRATEGIES, resolve_weighting
 
@@ -128,7 +128,8 @@ class _BaseHydaMultiTask(BaseEstimator):
             warnings.filterwarnings("ignore", module="skorch")
             torch.manual_seed(seed)
             if continuing:
-                self.net_.set_params(train_split=self._train_split(valid))
+                self.net_.set_params(train_split=self._train_split(valid),
+                                     max_epochs=self.max_iter)
                 self.net_.partial_fit(train, None)
             else:
                 self.net_ = self._build_net(X.shape[1], train, valid, seed)
@@ -229,7 +230,7 @@ class _BaseHydaMultiTask(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         outputs = self.net_.forward(TensorDataset(X, device=self.device), training=False)
-        return [output.numpy() for output in outputs]
+        return [output.detach().cpu().numpy() for output in outputs]
 
     def predict_tasks(self, X):
         """Predict every task: main and auxiliary.
@@ -275,9 +276,7 @@ class _BaseHydaMultiTask(BaseEstimator):
         -------
         float
         """
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a column vector y is fine here
-            main = split_target_columns(y)[0][0]
+        main = main_target_column(y)
         metric = accuracy_score if self._main_kind == "classification" else r2_score
         return metric(main, self.predict(X), sample_weight=sample_weight)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
@@ -74,7 +75,8 @@ class Task:
     def decode(self, output):
         """Turn the head's raw output (numpy, shape (n, n_outputs)) into predictions."""
         if self.kind == "regression":
-            return output[:, 0] * self.scale + self.mean
+            # float64, as scikit-learn regressors return, in the target's own units.
+            return output[:, 0].astype(np.float64) * self.scale + self.mean
         return self.classes[self.class_index(output)]
 
     def class_index(self, output):
@@ -158,6 +160,21 @@ def split_target_columns(y):
     return columns, names
 
 
+def main_target_column(y):
+    """Column 0 of ``y`` (1-D or 2-D), for scoring; object labels get a plain dtype.
+
+    A 2-D object ``y`` (needed to mix label types or hold None) makes the main
+    column an object array, which scikit-learn's metrics would not recognise as
+    class labels.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataConversionWarning)  # a column vector is fine here
+        main = split_target_columns(y)[0][0]
+    if main.dtype.kind == "O" and not missing_mask(main).any():
+        return _uniform_labels(main, "main")
+    return main
+
+
 def _pandas_column(series):
     dtype = series.dtype
     if isinstance(dtype, np.dtype):
@@ -167,33 +184,37 @@ def _pandas_column(series):
     return series.to_numpy(dtype=object, na_value=None)
 
 
-def infer_task_kind(column):
+def infer_task_kind(column, name="aux"):
     """Guess a task type from a column's present values.
 
     Strings, booleans and categories are classes; integers are classes when
     they take at most ``MAX_INTEGER_CLASSES`` values; floats are regression,
     except a float column holding only the integers 0 and 1 (a binary label
-    whose missing entries forced a float dtype).
+    whose missing entries forced a float dtype). ``name`` only appears in
+    error messages.
     """
     present = column[~missing_mask(column)]
     if column.dtype.kind == "O":
         numeric = all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
                       for v in present)
         if not numeric:
-            return _classification_kind(present)
-        present = present.astype(np.float64)
-        if np.all(present == np.round(present)):
-            return _integer_kind(present)
-        return "regression"
+            return _classification_kind(_uniform_labels(present, name))
+        # Python ints are integers, any float makes the column a float one,
+        # as in the numeric dtypes below.
+        if all(isinstance(v, Integral) for v in present):
+            return _integer_kind(present.astype(np.int64))
+        return _float_kind(present.astype(np.float64))
     if column.dtype.kind in "bSU":
         return _classification_kind(present)
     if column.dtype.kind in "iu":
         return _integer_kind(present)
     if column.dtype.kind == "f":
-        if np.isin(present, (0.0, 1.0)).all():
-            return "binary"
-        return "regression"
+        return _float_kind(present)
     raise ValueError(f"Cannot infer a task type for a column of dtype {column.dtype}.")
+
+
+def _float_kind(present):
+    return "binary" if np.isin(present, (0.0, 1.0)).all() else "regression"
 
 
 def _integer_kind(present):
@@ -241,13 +262,33 @@ def build_task(column, name, kind, *, main=False):
 
 
 def _uniform_labels(present, name):
-    """Object labels must be sortable: all strings or all numbers."""
-    types = {str if isinstance(v, str) else "number" for v in present}
-    if len(types) > 1:
+    """Object labels must be sortable: all strings or all numbers.
+
+    They get the narrowest dtype that holds them (bool, int, float or str), so
+    that predictions come back as the labels the user gave.
+    """
+    types = {_label_type(v) for v in present}
+    if "str" in types and len(types) > 1:
         raise ValueError(
             f"Task {name!r} mixes string and numeric labels; use one type of label per column."
         )
-    return present.astype(str) if types == {str} else present.astype(np.float64)
+    only_type = types.pop() if len(types) == 1 else "number"
+    dtype = {"str": str, "bool": bool, "int": np.int64}.get(only_type, np.float64)
+    try:
+        return present.astype(dtype)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Task {name!r} has labels that are neither strings nor numbers: "
+            f"{present[:5].tolist()}."
+        ) from None
+
+
+def _label_type(value):
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    return "int" if isinstance(value, Integral) else "number"
 
 
 def _regression_task(present, name):
@@ -292,7 +333,10 @@ def build_tasks(y, main_kind, aux_tasks="auto"):
     if main.dtype.kind in "fc" or main_kind == "regression":
         _assert_all_finite(_as_numeric(main, main_kind), input_name="y")
     if main_kind == "classification":
-        check_classification_targets(main[~missing_mask(main)])
+        labels = main[~missing_mask(main)]
+        # An object column of numbers (e.g. a 2-D object y) holds discrete labels too.
+        check_classification_targets(
+            _uniform_labels(labels, names[0]) if labels.dtype.kind == "O" else labels)
     tasks = [build_task(main, names[0], main_kind, main=True)]
     if main_kind == "classification" and len(tasks[0].classes) < 2:
         raise ValueError(
@@ -303,7 +347,7 @@ def build_tasks(y, main_kind, aux_tasks="auto"):
     if isinstance(aux_tasks, str):
         if aux_tasks != "auto":
             raise ValueError(f"aux_tasks must be 'auto' or a list of task types, got {aux_tasks!r}.")
-        kinds = [infer_task_kind(column) for column in aux_columns]
+        kinds = [infer_task_kind(column, name) for column, name in zip(aux_columns, names[1:])]
     else:
         kinds = list(aux_tasks)
         if len(kinds) != len(aux_columns):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-
 from sklearn.metrics import get_scorer
 
-from ._targets import split_target_columns
+from ._targets import main_target_column
 
 
 class _MainTaskScorer:
@@ -16,10 +14,7 @@ class _MainTaskScorer:
         self.scorer = scorer
 
     def __call__(self, estimator, X, y, **kwargs):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a column-vector y is expected here
-            main = split_target_columns(y)[0][0]
-        return self.scorer(estimator, X, main, **kwargs)
+        return self.scorer(estimator, X, main_target_column(y), **kwargs)
 
     def __repr__(self):
         return f"main_task_scorer({self.scorer!r})"
