@@ -11,11 +11,13 @@ per-task gradients when they were computed, else with one backward pass.
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 
 import torch
 from torch.func import functional_call
 
+from ._losses import per_sample_loss
 from ._network import head_parameters, shared_parameters
 
 
@@ -221,3 +223,77 @@ class TrainingStep:
             size = parameter.numel()
             parameter.grad = gradient[offset:offset + size].view_as(parameter).clone()
             offset += size
+
+    # ------------------------------------------------------- sample weighting
+    def sample_gradient_products(self, direction):
+        """Inner product of every sample's task gradient with a trunk direction.
+
+        Entry ``[i, k]`` is ``<d l_k(x_i) / d theta, direction>``: the
+        derivative of sample i's loss on task k along ``direction`` in the
+        shared parameters (heads fixed), 0 where the sample has no label for
+        task k. All entries come from one batched forward-mode pass
+        (``torch.func.jvp`` with ``functional_call``), which equals, without
+        materialising them, the per-sample gradients ``vmap(grad(...))``
+        multiplied by ``direction``.
+
+        Parameters
+        ----------
+        direction : Tensor of shape (n_shared,)
+
+        Returns
+        -------
+        Tensor of shape (batch_size, n_tasks)
+            Evaluated without dropout, as :meth:`main_loss_after_steps`.
+        """
+        trunk = self.module.trunk
+        names = [name for name, p in trunk.named_parameters() if p.requires_grad]
+        primals, tangents, offset = {}, {}, 0
+        for name, parameter in zip(names, self._shared):
+            size = parameter.numel()
+            primals[name] = parameter.detach()
+            tangents[name] = direction[offset:offset + size].detach().view_as(parameter)
+            offset += size
+
+        def sample_losses(parameters):
+            representation = functional_call(trunk, parameters, (self.X,))
+            return self._sample_losses(self.module.forward_heads(representation))
+
+        was_training = self.module.training
+        self.module.eval()
+        try:
+            with torch.no_grad(), warnings.catch_warnings():
+                # torch compiles its forward-mode rules with the deprecated
+                # torch.jit.script on first use; the warning is torch's own.
+                warnings.filterwarnings("ignore", message=".*torch.jit.script.*",
+                                        category=DeprecationWarning)
+                return torch.func.jvp(sample_losses, (primals,), (tangents,))[1]
+        finally:
+            self.module.train(was_training)
+
+    def weigh_samples(self, sample_weights):
+        """Count every sample's loss ``sample_weights[i, k]`` times in its task's loss.
+
+        Replaces :attr:`losses` by ``losses[k] = sum_i s[i, k] l_k(x_i) / n_k``,
+        ``n_k`` the number of samples labelled for task k (all ones gives the
+        losses back). :meth:`apply` then differentiates these; per-task
+        gradients computed before are dropped. For sample-level strategies.
+
+        Parameters
+        ----------
+        sample_weights : Tensor of shape (batch_size, n_tasks)
+            Non-negative; entries of unlabelled samples are ignored.
+        """
+        outputs = self.module.forward_heads(self.representation)
+        sample_losses = self._sample_losses(outputs) * sample_weights.detach().to(self.losses)
+        self.losses = sample_losses.sum(dim=0) / self.labelled.clamp(min=1).to(self.losses)
+        for name in ("jacobian", "gramian", "representation_gradients"):
+            self.__dict__.pop(name, None)
+
+    def _sample_losses(self, outputs):
+        """Loss of every sample on every task, shape (batch_size, n_tasks); 0 if unlabelled."""
+        labelled = ~torch.isnan(self.y)
+        targets = torch.where(labelled, self.y, torch.zeros_like(self.y))
+        return torch.stack([
+            per_sample_loss(kind, output, targets[:, k]) * labelled[:, k]
+            for k, (kind, output) in enumerate(zip(self.criterion.task_kinds, outputs))
+        ], dim=1)

@@ -8,13 +8,29 @@ weights.
 from sklearn.base import clone
 
 from ._base import TaskWeights, WeightingStrategy
+from ._dwa import DWA
+from ._gcs import GradientCosineSimilarity
+from ._gradnorm import GradNorm
 from ._hydalearn import HydaLearn, gains_to_weights
+from ._olaux import OLAux
+from ._pcgrad import PCGrad
+from ._slgrad import SLGrad
 from ._static import EqualWeighting, StaticWeighting
+from ._torchjd import TorchJDAggregator
+from ._uncertainty import UncertaintyWeighting
 
 #: Strategy names accepted by ``weighting=...``.
 STRATEGIES = {
     "equal": EqualWeighting,
     "hydalearn": HydaLearn,
+    "gcs": GradientCosineSimilarity,
+    "olaux": OLAux,
+    "gradnorm": GradNorm,
+    "uncertainty": UncertaintyWeighting,
+    "dwa": DWA,
+    "pcgrad": PCGrad,
+    "slgrad": SLGrad,
+    "torchjd": TorchJDAggregator,  # needs the optional extra: hydasklearn[torchjd]
 }
 
 
@@ -51,10 +67,18 @@ def resolve_weighting(weighting):
 
 
 __all__ = [
+    "DWA",
     "STRATEGIES",
     "EqualWeighting",
+    "GradNorm",
+    "GradientCosineSimilarity",
     "HydaLearn",
+    "OLAux",
+    "PCGrad",
+    "SLGrad",
     "StaticWeighting",
+    "TorchJDAggregator",
+    "UncertaintyWeighting",
     "TaskWeights",
     "WeightingStrategy",
     "gains_to_weights",

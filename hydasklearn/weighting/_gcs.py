@@ -1,0 +1,107 @@
+"""Gradient cosine similarity (GCS): auxiliary gradients gated by their agreement with the main task."""
+
+from __future__ import annotations
+
+import torch
+
+from ._base import WeightingStrategy
+from ._common import equal_weights, trunk_update
+
+
+def cosine_to_main(gramian):
+    """Cosine similarity of every task's shared gradient with the main task's.
+
+    Parameters
+    ----------
+    gramian : Tensor of shape (n_tasks, n_tasks)
+        Inner products of the per-task shared gradients.
+
+    Returns
+    -------
+    Tensor of shape (n_tasks,)
+        ``cos(g_0, g_k)``; 0 where a gradient is zero or a value is not finite.
+
+    Examples
+    --------
+    >>> import torch
+    >>> g = torch.tensor([[1.0, 0.0], [1.0, 1.0], [-1.0, 0.0], [0.0, 0.0]])
+    >>> cosine_to_main(g @ g.T)
+    tensor([ 1.0000,  0.7071, -1.0000,  0.0000])
+    """
+    norms = gramian.diagonal().clamp(min=0).sqrt()
+    cosine = gramian[0] / (norms[0] * norms)
+    return torch.where(torch.isfinite(cosine), cosine, torch.zeros_like(cosine))
+
+
+class GradientCosineSimilarity(WeightingStrategy):
+    """Use an auxiliary task's gradient only when it agrees with the main task's.
+
+    The trunk moves along ``g_0 + sum_k gate_k g_k``, ``g_k`` the gradient of
+    task k's loss with respect to the shared parameters, with
+    ``gate_k = [cos(g_0, g_k) > 0]`` (unweighted) or
+    ``gate_k = max(0, cos(g_0, g_k))`` (weighted). Each auxiliary task is gated
+    on its own; the cosines are computed from the Gramian of the task
+    gradients, the same code path as HydaLearn's first-order gains.
+
+    Parameters
+    ----------
+    weighted : bool, default=False
+        Scale each auxiliary gradient by its (positive) cosine instead of
+        passing it whole.
+
+    Notes
+    -----
+    As in Du et al., the gate applies to the shared parameters only: every
+    head is trained on its own loss. So ``weight_history_`` is all ones and
+    ``gain_history_`` records the gates (1 for the main task). A task with no
+    label in the batch has a zero gradient, a cosine of 0 and gate 0.
+
+    References
+    ----------
+    .. [1] Y. Du, W. M. Czarnecki, S. M. Jayakumar, M. Farajtabar, R. Pascanu,
+       B. Lakshminarayanan, "Adapting Auxiliary Losses Using Gradient
+       Similarity", arXiv:1812.02224, 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hydasklearn import HydaMultiTaskClassifier
+    >>> from hydasklearn.weighting import GradientCosineSimilarity
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 4))
+    >>> y = np.column_stack([X[:, 0] > 0, X[:, 0] + 0.1 * X[:, 1]])
+    >>> model = HydaMultiTaskClassifier(weighting=GradientCosineSimilarity(weighted=True),
+    ...                                 max_iter=5, random_state=0).fit(X, y)
+    >>> gates = model.gain_history_
+    >>> bool(np.all(gates[:, 0] == 1) and np.all((gates[:, 1] >= 0) & (gates[:, 1] <= 1)))
+    True
+    """
+
+    def __init__(self, weighted=False):
+        self.weighted = weighted
+
+    def start(self, task_names, task_types):
+        super().start(task_names, task_types)
+        if self.weighted not in (True, False):
+            raise ValueError(f"GradientCosineSimilarity weighted must be a bool, got {self.weighted!r}.")
+
+    def weigh(self, step):
+        if step.n_tasks == 1:
+            return equal_weights(step)
+        return trunk_update(step, self.gates(step.gramian))
+
+    def gates(self, gramian):
+        """Coefficient of every task's gradient in the trunk update (main first, always 1).
+
+        Parameters
+        ----------
+        gramian : Tensor of shape (n_tasks, n_tasks)
+
+        Returns
+        -------
+        Tensor of shape (n_tasks,)
+        """
+        cosine = cosine_to_main(gramian)
+        gates = cosine.clamp(min=0) if self.weighted else (cosine > 0).to(cosine)
+        gates[0] = 1.0
+        return gates
