@@ -1,0 +1,76 @@
+"""
+====================================
+Reading and plotting task weights
+====================================
+
+HydaLearn chooses the task weights anew for every mini-batch. This example
+reads the recorded trajectory as DataFrames
+(:meth:`~hydasklearn.HydaMultiTaskClassifier.training_history`) and plots it
+with :mod:`hydasklearn.plotting`.
+
+The data have one auxiliary task that is *related* to the main task (a
+cleaner measurement of the same score) and one that is pure *noise*. Gains
+are measured on held-out main-task batches (``gain_data="heldout"``), which
+leaves the auxiliary tasks more room than gains on the current batch.
+"""
+
+import warnings
+
+import matplotlib.pyplot as plt
+from sklearn.exceptions import ConvergenceWarning
+
+from hydasklearn import HydaMultiTaskClassifier
+from hydasklearn.datasets import make_auxiliary_tasks
+from hydasklearn.plotting import plot_gains, plot_loss_curves, plot_task_weights
+from hydasklearn.weighting import HydaLearn
+
+n_samples, max_iter = 3000, 40
+# sphinx_gallery_start_ignore
+import os  # noqa: E402
+
+if os.environ.get("HYDASKLEARN_DOCS_FAST") == "1":  # CI: less data, fewer epochs
+    n_samples, max_iter = 1000, 12
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+# sphinx_gallery_end_ignore
+
+X, y, _ = make_auxiliary_tasks(n_samples=n_samples, aux_relations=("related", "noise"),
+                               main_noise=1.5, random_state=0)
+model = HydaMultiTaskClassifier(
+    hidden_layer_sizes=(64, 64), weighting=HydaLearn(gain_data="heldout"),
+    batch_size=100, max_iter=max_iter, random_state=0).fit(X, y)
+
+# %%
+# One row per optimiser step
+# --------------------------
+steps = model.training_history()
+print(steps.head())
+print(f"{len(steps)} steps over {steps['epoch'].max()} epochs")
+
+# %%
+# How often each task was switched off (weight 0), and its mean weight:
+weights = steps.filter(like="weight_")
+print((weights == 0).mean().round(3).rename("share of steps with weight 0"))
+print(weights.mean().round(3).rename("mean weight"))
+
+# %%
+# One row per epoch
+# -----------------
+epochs = model.training_history("epoch")
+print(epochs.round(4).head())
+
+# %%
+# Plots
+# -----
+# The weights, raw (faint) and as a moving average, the gains they come
+# from (a task below the zero line gets weight 0 on that batch), and the
+# losses.
+fig, axes = plt.subplots(3, 1, figsize=(8, 10), sharex=False)
+plot_task_weights(model, ax=axes[0])
+plot_gains(model, ax=axes[1], smooth=20)
+plot_loss_curves(model, ax=axes[2])
+fig.tight_layout()
+
+# %%
+# The weights per epoch, from the epoch DataFrame, with pandas' own plotting:
+epochs.filter(like="weight_").plot(marker=".", ylabel="mean task weight",
+                                   title="Mean weight per epoch")

@@ -1,0 +1,99 @@
+"""The documentation: user-guide code runs as written; generated pages are robust."""
+
+import doctest
+import importlib.util
+import warnings
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+GUIDE_PAGES = sorted((DOCS / "user_guide").glob("*.rst"))
+
+
+def _docs_extension():
+    spec = importlib.util.spec_from_file_location("hydasklearn_docs",
+                                                  DOCS / "_ext" / "hydasklearn_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("page", GUIDE_PAGES, ids=lambda p: p.name)
+def test_user_guide_examples_run(page):
+    pytest.importorskip("pandas")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = doctest.testfile(str(page), module_relative=False, verbose=False,
+                                  optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} failing example(s) in {page.name}"
+
+
+def test_user_guide_has_examples_to_run():
+    with_examples = {p.name for p in GUIDE_PAGES
+                     if doctest.DocTestParser().get_examples(p.read_text())}
+    assert {"auxiliary_tasks.rst", "monitoring.rst", "reproducibility.rst"} <= with_examples
+
+
+@pytest.mark.parametrize("snippet", sorted((DOCS / "snippets").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_cluster_snippets_are_valid_python(snippet):
+    # They need a cluster, so the docs show them without running them.
+    compile(snippet.read_text(), str(snippet), "exec")
+
+
+def test_api_reference_lists_every_public_name():
+    docs = _docs_extension()
+    text = docs.api_reference()
+    modules = {m.__name__: m for m in docs.public_modules()}
+    assert {"hydasklearn", "hydasklearn.plotting", "hydasklearn.weighting",
+            "hydasklearn.metrics", "hydasklearn.datasets"} <= set(modules)
+    for name, module in modules.items():
+        assert f".. automodule:: {name}" in text
+        for public in docs.public_names(module):
+            assert f"\n   {public}\n" in text, f"{name}.{public} missing from the API page"
+    listed = set(docs.public_names(modules["hydasklearn.weighting"]))
+    from hydasklearn.weighting import STRATEGIES
+
+    assert {cls.__name__ for cls in STRATEGIES.values()} <= listed
+
+
+def test_benchmark_section_without_results(tmp_path):
+    docs = _docs_extension()
+    text = docs.benchmark_results(tmp_path / "docs", tmp_path / "benchmarks", tmp_path / "out")
+    assert "No benchmark results" in text
+    assert (tmp_path / "out").is_dir()
+
+
+def test_benchmark_section_shows_raw_results_and_readme(tmp_path):
+    docs = _docs_extension()
+    results = tmp_path / "benchmarks" / "results"
+    (results / "speed").mkdir(parents=True)
+    (tmp_path / "benchmarks" / "README.md").write_text("# Benchmarks\n\nRun `run.py`.\n")
+    rows = ["method,roc_auc,note"] + [f"m_{i},0.123456789,ok_" for i in range(45)]
+    (results / "summary.csv").write_text("\n".join(rows) + "\n")
+    (results / "speed" / "fit_time.png").write_bytes(b"\x89PNG")
+    (results / "notes.json").write_text("{}")
+    text = docs.benchmark_results(tmp_path / "docs", tmp_path / "benchmarks", tmp_path / "out",
+                                  link_prefix="gen")
+    assert ".. figure:: gen/speed/fit_time.png" in text
+    assert ".. list-table:: ``results/summary.csv`` (first 40 of 45 rows)" in text
+    assert "   * - method\n     - roc\\_auc\n     - note" in text
+    assert "   * - m\\_0\n     - 0.1235\n     - ok\\_" in text
+    assert ":download:`Download summary.csv <gen/summary.csv>`" in text
+    assert ".. literalinclude:: gen/README.md" in text
+    assert "notes.json" not in text
+    assert (tmp_path / "out" / "speed" / "fit_time.png").is_file()
+    assert (tmp_path / "out" / "README.md").is_file()
+    assert "No benchmark results" not in text
+
+
+def test_benchmark_section_links_the_runner_page(tmp_path):
+    docs = _docs_extension()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "benchmark_results.rst").write_text("Results\n=======\n")
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "benchmarks" / "results" / "summary.csv").write_text("a,b\n1,2\n")
+    text = docs.benchmark_results(tmp_path / "docs", tmp_path / "benchmarks", tmp_path / "out")
+    assert ".. toctree::" in text and "   benchmark_results\n" in text
+    assert "list-table" not in text  # the runner's page shows the tables

@@ -1,0 +1,33 @@
+"""Grid search across processes with joblib gives the same results as in one process."""
+
+import warnings
+
+import joblib
+import numpy as np
+from sklearn.model_selection import GridSearchCV
+
+from hydasklearn import HydaMultiTaskClassifier
+from hydasklearn.datasets import make_auxiliary_tasks
+from hydasklearn.metrics import main_task_scorer
+
+
+def _search(n_jobs):
+    X, y, _ = make_auxiliary_tasks(n_samples=120, n_features=5, n_informative=3, random_state=0)
+    model = HydaMultiTaskClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    search = GridSearchCV(model, {"weighting": ["equal", "hydalearn"]}, cv=2, n_jobs=n_jobs,
+                          scoring=main_task_scorer("roc_auc"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return search.fit(X, y)
+
+
+def test_grid_search_in_worker_processes_matches_one_process():
+    serial = _search(n_jobs=1)
+    # One torch thread per worker process, so that workers do not oversubscribe the cores.
+    with joblib.parallel_backend("loky", inner_max_num_threads=1):
+        parallel = _search(n_jobs=2)
+    np.testing.assert_array_equal(parallel.cv_results_["mean_test_score"],
+                                  serial.cv_results_["mean_test_score"])
+    assert parallel.best_params_ == serial.best_params_
+    np.testing.assert_array_equal(parallel.best_estimator_.weight_history_,
+                                  serial.best_estimator_.weight_history_)
