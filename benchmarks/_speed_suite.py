@@ -36,8 +36,9 @@ def run_speed_scripts(settings, results_dir, log=print):
     """Run the speed scripts of the other issues that exist; save each one's output.
 
     In quick mode a script gets ``--quick`` when its ``--help`` offers it, or
-    else ``--repeats 1`` and ``--samples 4096`` where offered. Each script runs in its own process with a time
-    limit; its output goes to ``results_dir/speed_<script>.txt``.
+    else ``--repeats 1`` and ``--samples 4096`` where offered. Each script
+    runs in its own process with a time limit; its output goes to
+    ``results_dir/speed_<script>.txt``.
 
     Returns
     -------

@@ -86,7 +86,7 @@ def preset(quick):
         return Settings(quick=False)
     return Settings(quick=True, seeds=[0, 1], budget=2, max_rows=3000, max_iter=40, patience=5,
                     rows_grid=[10**3, 10**4, 10**5], tasks_rows=4000, repeats=2,
-                    script_timeout=180)
+                    script_timeout=120)
 
 
 def main(argv=None):
