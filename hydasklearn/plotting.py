@@ -31,8 +31,9 @@ def plot_task_weights(estimator, ax=None, smooth="auto"):
     ax : matplotlib Axes, default=None
         Axes to draw on; a new figure when None.
     smooth : int, "auto" or None, default="auto"
-        Window of the trailing moving average, in steps. ``"auto"``: about a
-        50th of the steps; None or 1: raw values only.
+        Window of the trailing moving average, in steps. ``"auto"``: the
+        square root of the number of steps, rounded (10 for 100 steps, 100
+        for 10,000); None or 1: raw values only.
 
     Returns
     -------
@@ -177,7 +178,7 @@ def _window(smooth, n_steps):
     if isinstance(smooth, str):
         if smooth != "auto":
             raise ValueError(f"smooth must be an int, 'auto' or None, got {smooth!r}.")
-        return max(1, n_steps // 50)
+        return max(1, int(round(np.sqrt(n_steps))))
     if not isinstance(smooth, Integral) or smooth < 1:
         raise ValueError(f"smooth must be a positive int, 'auto' or None, got {smooth!r}.")
     return int(smooth)

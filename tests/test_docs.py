@@ -56,6 +56,8 @@ def test_api_reference_lists_every_public_name():
     from hydasklearn.weighting import STRATEGIES
 
     assert {cls.__name__ for cls in STRATEGIES.values()} <= listed
+    for name, cls in STRATEGIES.items():  # the table of weighting names
+        assert f'   * - ``"{name}"``\n     - :class:`~hydasklearn.weighting.{cls.__name__}`' in text
 
 
 def test_benchmark_section_without_results(tmp_path):

@@ -95,3 +95,12 @@ def test_clear_errors(fitted, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install hydasklearn\[plot\]"):
         plot_task_weights(fitted)
+
+
+def test_automatic_smoothing_window(fitted):
+    n_steps = len(fitted.weight_history_)  # 4 epochs of 6 steps
+    ax = plot_task_weights(fitted)
+    window = int(round(np.sqrt(n_steps)))
+    assert window > 1 and f"moving average over {window}" in ax.get_xlabel()
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(),
+                               moving_average(fitted.weight_history_[:, [0]], window)[:, 0])

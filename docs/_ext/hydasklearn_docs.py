@@ -71,12 +71,29 @@ def api_reference(package=PACKAGE):
         for group, names in groups.items():
             if not names:
                 continue
-            template = {"Classes": "class.rst", "Functions": "function.rst"}.get(group)
+            template = {"Classes": "class.rst", "Functions": "function.rst"}.get(group, "data.rst")
             lines += [f".. rubric:: {group}", "", ".. autosummary::",
-                      "   :toctree: generated/"]
-            lines += [f"   :template: {template}"] if template else []
-            lines += [""] + [f"   {name}" for name in names] + [""]
+                      "   :toctree: generated/", f"   :template: {template}", ""]
+            lines += [f"   {name}" for name in names] + [""]
+        for name in groups["Data"]:
+            lines += _registry_table(module, name)
     return "\n".join(lines)
+
+
+def _registry_table(module, name):
+    """A name -> class table for a registry such as ``STRATEGIES`` (else nothing)."""
+    registry = getattr(module, name)
+    if not (isinstance(registry, dict) and registry
+            and all(isinstance(k, str) and inspect.isclass(v) for k, v in registry.items())):
+        return []
+    lines = [f".. list-table:: Names in ``{name}``", "   :header-rows: 1", "",
+             "   * - name", "     - class"]
+    for key, cls in sorted(registry.items()):
+        target = (f"{module.__name__}.{cls.__name__}"
+                  if getattr(module, cls.__name__, None) is cls
+                  else f"{cls.__module__}.{cls.__qualname__}")
+        lines += [f'   * - ``"{key}"``', f"     - :class:`~{target}`"]
+    return lines + [""]
 
 
 def benchmark_results(docs_dir, benchmarks_dir, output_dir,

@@ -28,7 +28,7 @@ from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.metrics import main_task_scorer
 from hydasklearn.weighting import HydaLearn
 
-n_samples, max_iter, n_splits = 2000, 40, 5
+n_samples, max_iter, n_splits = 1500, 30, 5
 # sphinx_gallery_start_ignore
 import os  # noqa: E402
 

@@ -22,7 +22,7 @@ from sklearn.model_selection import train_test_split
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 
-n_samples, max_iter = 3000, 60
+n_samples, max_iter = 2000, 40
 # sphinx_gallery_start_ignore
 import os  # noqa: E402
 

@@ -24,7 +24,7 @@ from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.plotting import plot_gains, plot_loss_curves, plot_task_weights
 from hydasklearn.weighting import HydaLearn
 
-n_samples, max_iter = 3000, 40
+n_samples, max_iter = 2000, 30
 # sphinx_gallery_start_ignore
 import os  # noqa: E402
 
