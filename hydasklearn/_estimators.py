@@ -23,8 +23,10 @@ from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 
 from ._data import TensorDataset
+from ._history import training_history
 from ._losses import MultiTaskLoss
 from ._network import ACTIVATIONS, MultiTaskNetwork
+from ._progress import EpochProgress
 from ._targets import build_tasks, main_target_column
 from ._training import MultiTaskNet
 from .weighting import STRATEGIES, resolve_weighting
@@ -176,8 +178,11 @@ class _BaseHydaMultiTask(BaseEstimator):
                                 threshold=self.tol, threshold_mode="abs",
                                 load_best=self.early_stopping, sink=_silent)
         user_callbacks = copy.deepcopy(self.callbacks) or []
-        # skorch's epoch table costs time even when nothing is printed.
-        quiet = {} if self.verbose else {"callbacks__print_log": None}
+        # Our progress display replaces skorch's epoch table; nothing at all when verbose=0.
+        progress = (EpochProgress([t.name for t in self._tasks],
+                                  style="bar" if self.verbose == 1 else "lines")
+                    if self.verbose else None)
+        quiet = {"callbacks__print_log": progress}
         return MultiTaskNet(
             module=MultiTaskNetwork,
             module__n_features=n_features,
@@ -280,6 +285,39 @@ class _BaseHydaMultiTask(BaseEstimator):
         metric = accuracy_score if self._main_kind == "classification" else r2_score
         return metric(main, self.predict(X), sample_weight=sample_weight)
 
+    def training_history(self, level="step"):
+        """Training records as a pandas DataFrame, for notebook analysis.
+
+        Parameters
+        ----------
+        level : {"step", "epoch"}, default="step"
+            ``"step"``: one row per optimiser step, with columns ``epoch``,
+            ``batch_size`` and, per task, ``weight_<task>``, ``gain_<task>``
+            and ``loss_<task>``. ``"epoch"``: one row per epoch, with
+            ``loss_<task>``, ``valid_loss`` (with early stopping), the mean
+            ``weight_<task>`` and ``duration`` in seconds.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Needs pandas.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hydasklearn import HydaMultiTaskRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.normal(size=(100, 3))
+        >>> y = np.column_stack([X[:, 0], X[:, 0] + X[:, 1]])
+        >>> model = HydaMultiTaskRegressor(max_iter=3, batch_size=50, random_state=0)
+        >>> steps = model.fit(X, y).training_history()
+        >>> steps.shape, list(steps.columns[:4])
+        ((6, 8), ['epoch', 'batch_size', 'weight_main', 'weight_aux_1'])
+        >>> model.training_history("epoch").index.tolist()
+        [1, 2, 3]
+        """
+        return training_history(self, level)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
@@ -346,7 +384,8 @@ _SHARED_PARAMETERS_DOC = """
         the validation split, without touching torch's global random state.
         The same integer gives the same model, bit for bit, on the CPU.
     verbose : int, default=0
-        Print skorch's epoch table when > 0.
+        0: print nothing; 1: a progress bar over the epochs with every
+        task's current loss (tqdm); 2 or more: one printed line per epoch.
     warm_start : bool, default=False
         Continue from the previous fit (same tasks) instead of starting anew.
     device : str or torch.device, default="cpu"
