@@ -397,7 +397,7 @@ _SHARED_PARAMETERS_DOC = """
 _SHARED_ATTRIBUTES_DOC = """
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` has string column names.
     task_names_ : list of str
         Task names, main first: DataFrame column names, else ``"main"``,

@@ -6,6 +6,8 @@ from sklearn.metrics import get_scorer
 
 from ._targets import main_target_column
 
+__all__ = ["main_task_scorer"]
+
 
 class _MainTaskScorer:
     """Call a scikit-learn scorer on column 0 of ``y``."""
