@@ -49,6 +49,13 @@ class TrainingStep:
     n_tasks : int
     labelled : Tensor of shape (n_tasks,)
         Number of samples with a label, per task.
+    head_weights : Tensor of shape (n_tasks,) or None
+        Weight of every task's loss in its *own head's* update, when a
+        strategy sets it; ``None`` (default): the task weights, i.e. the
+        gradient of ``sum_k w_k L_k`` taken literally. Heads do not touch the
+        main task, so a strategy that only means to steer the shared trunk
+        (HydaLearn) sets ones here: a head weighted 0 would never learn its
+        task, and its trunk gradient would stay meaningless.
     """
 
     def __init__(self, module, criterion, X, y, representation, losses, learning_rate,
@@ -67,6 +74,7 @@ class TrainingStep:
         self._shared = shared_parameters(module)
         self._heads = head_parameters(module)
         self.n_shared = sum(p.numel() for p in self._shared)
+        self.head_weights = None
 
     # ----------------------------------------------------------------- gradients
     @cached_property
@@ -81,6 +89,10 @@ class TrainingStep:
             self.losses, parameters, grad_outputs=self._identity(),
             is_grads_batched=True, retain_graph=True, allow_unused=True,
         )
+        return self._flatten(grads, parameters)
+
+    def _flatten(self, grads, parameters):
+        """Batched per-parameter gradients -> one (n_tasks, n_values) matrix."""
         return torch.cat([
             (g if g is not None else torch.zeros((self.n_tasks,) + p.shape, device=p.device))
             .reshape(self.n_tasks, -1)
@@ -103,13 +115,16 @@ class TrainingStep:
         """Per-task gradients of the losses with respect to the shared representation.
 
         Shape (n_tasks, batch_size * width). The backward passes stop at the
-        heads, so this costs far less than :attr:`shared_gradients`.
+        heads, so this costs far less than :attr:`shared_gradients`. The same
+        batched pass yields every head's gradient, so that :meth:`apply` then
+        only needs one backward pass through the trunk.
         """
-        (grads,) = torch.autograd.grad(
-            self.losses, self.representation, grad_outputs=self._identity(),
-            is_grads_batched=True, retain_graph=True,
+        grads = torch.autograd.grad(
+            self.losses, [self.representation] + self._heads, grad_outputs=self._identity(),
+            is_grads_batched=True, retain_graph=True, allow_unused=True,
         )
-        return grads.reshape(self.n_tasks, -1)
+        self._head_jacobian = self._flatten(grads[1:], self._heads)
+        return grads[0].reshape(self.n_tasks, -1)
 
     @cached_property
     def last_shared_layer_slice(self):
@@ -204,22 +219,44 @@ class TrainingStep:
         Parameters
         ----------
         weights : Tensor of shape (n_tasks,)
-            Task weights; they also scale each head's gradient.
+            Task weights; they also scale each head's gradient, unless
+            :attr:`head_weights` is set.
         shared_gradient : Tensor of shape (n_shared,) or None
             A direction chosen by the strategy for the trunk (gradient surgery);
             needs :attr:`shared_gradients` to have been computed.
+
+        Notes
+        -----
+        No backward pass is repeated: with :attr:`jacobian` computed, the
+        update is assembled from it; with only :attr:`representation_gradients`
+        computed, one backward pass runs through the trunk alone; with neither,
+        one ordinary backward pass of the weighted loss.
         """
         weights = weights.detach().to(self.losses)
-        if "jacobian" not in self.__dict__:
-            if shared_gradient is not None:
-                raise RuntimeError("A shared_gradient needs the per-task gradients first.")
+        head_weights = weights if self.head_weights is None else (
+            self.head_weights.detach().to(self.losses))
+        computed = self.__dict__
+        if self.head_weights is not None and "representation_gradients" not in computed:
+            computed["jacobian"] = self.jacobian  # heads and trunk weighted apart
+        if "jacobian" in computed:
+            jacobian = self.jacobian
+            trunk = weights @ jacobian[:, :self.n_shared] if shared_gradient is None else (
+                shared_gradient.to(jacobian))
+            self._set_gradients(self._shared, trunk)
+            self._set_gradients(self._heads, head_weights @ jacobian[:, self.n_shared:])
+        elif shared_gradient is not None:
+            raise RuntimeError("A shared_gradient needs the per-task gradients first.")
+        elif "representation_gradients" in computed:
+            representation = weights @ self.representation_gradients
+            self.representation.backward(representation.view_as(self.representation))
+            self._set_gradients(self._heads, head_weights @ self._head_jacobian)
+        else:
             (weights * self.losses).sum().backward()
-            return
-        gradient = weights @ self.jacobian
-        if shared_gradient is not None:
-            gradient = torch.cat([shared_gradient.to(gradient), gradient[self.n_shared:]])
+
+    @staticmethod
+    def _set_gradients(parameters, gradient):
         offset = 0
-        for parameter in self._shared + self._heads:
+        for parameter in parameters:
             size = parameter.numel()
             parameter.grad = gradient[offset:offset + size].view_as(parameter).clone()
             offset += size

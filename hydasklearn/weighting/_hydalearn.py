@@ -7,7 +7,7 @@ import torch
 from ._base import TaskWeights, WeightingStrategy
 
 APPROXIMATIONS = ("first_order", "exact", "representation")
-GAIN_DATA = ("batch", "heldout")
+GAIN_DATA = ("auto", "heldout", "batch")
 NORMALIZATIONS = ("sum", "max")
 
 
@@ -57,9 +57,9 @@ class HydaLearn(WeightingStrategy):
     step of size ``eta`` along task k's gradient of the shared (trunk)
     parameters, heads fixed. The task weights are proportional to the positive
     gains (``w_i / w_j = delta_i / delta_j``); a task whose step would raise
-    the main loss gets weight 0 on that batch. The update is then the gradient
-    of ``sum_k w_k L_k``, assembled from the per-task gradients already
-    computed, followed by one optimiser step.
+    the main loss gets weight 0 on that batch. The trunk is then updated along
+    ``sum_k w_k g_k``, assembled from the per-task gradients already computed,
+    and every head along its own task's gradient; one optimiser step follows.
 
     Parameters
     ----------
@@ -76,13 +76,26 @@ class HydaLearn(WeightingStrategy):
           no extra forward pass (about (2K + 3)F).
         - ``"representation"``: the same inner products, taken on gradients
           with respect to the trunk's output, so the per-task backward passes
-          stop at the heads (about 3F). Requires ``gain_data="batch"``.
-    gain_data : {"batch", "heldout"}, default="batch"
-        Data ``D`` the main loss ``M`` is measured on: the current mini-batch,
-        or a random main-task batch of the same size drawn from the training
-        data (one extra forward and backward pass). On the current batch, the
-        main task's own gain ``eta |g_0|^2`` tends to dominate; held-out gains
-        leave the auxiliary tasks more room.
+          stop at the heads (about 3F). Needs the gains on the current batch.
+
+        Measured epoch times against equal weighting (3 tasks, MLP 2 x 128,
+        batch 256, 2 CPU threads) are in ``benchmarks/README.md``.
+    gain_data : {"auto", "heldout", "batch"}, default="auto"
+        Data ``D`` the main loss ``M`` is measured on. ``"heldout"``: a
+        random batch of the same size drawn from the training data (one extra
+        forward and backward pass of the main task); ``"batch"``: the current
+        mini-batch; ``"auto"``: ``"heldout"``, except for
+        ``approximation="representation"``, which compares the gradients of
+        the same samples and uses ``"batch"``. On the current batch the main
+        task's own gain ``eta |g_0|^2`` also rewards fitting that batch's
+        noise, so the main task takes most of the weight (about 2.7 of 3
+        with a related and a noise task): a cautious choice, close to
+        single-task learning. Held-out gains leave helpful auxiliary tasks
+        more room (about 0.9 of 3 for the related task) at the price of noisier
+        weights (a pure-noise task still gets about 0.4). In
+        ``benchmarks/bench_hydalearn_scores.py`` held-out gains gave the better
+        main-task ROC AUC with helpful auxiliary tasks (20 seeds), batch gains
+        with harmful ones; see ``benchmarks/README.md``.
     step_size : float or None, default=None
         Look-ahead step ``eta``; ``None`` uses the optimiser's learning rate.
         With ``"first_order"`` and ``"representation"`` it only scales the
@@ -90,6 +103,14 @@ class HydaLearn(WeightingStrategy):
     normalization : {"sum", "max"}, default="sum"
         ``"sum"``: weights sum to the number of tasks, so that all ones is
         equal weighting; ``"max"``: the largest weight is 1.
+    weigh_heads : bool, default=False
+        Whether the weights also scale each head's own gradient (the gradient
+        of ``sum_k w_k L_k`` taken literally). By default every head learns
+        its task at weight 1 and the weights act on the shared trunk only:
+        heads do not touch the main task, and a head frozen by weight 0 keeps
+        its random initialisation, whose trunk gradient may then stay
+        misaligned with the main task's, so that a related task can stay
+        locked out for many epochs.
 
     Notes
     -----
@@ -123,12 +144,13 @@ class HydaLearn(WeightingStrategy):
     True
     """
 
-    def __init__(self, approximation="first_order", gain_data="batch", step_size=None,
-                 normalization="sum"):
+    def __init__(self, approximation="first_order", gain_data="auto", step_size=None,
+                 normalization="sum", weigh_heads=False):
         self.approximation = approximation
         self.gain_data = gain_data
         self.step_size = step_size
         self.normalization = normalization
+        self.weigh_heads = weigh_heads
 
     def start(self, task_names, task_types):
         super().start(task_names, task_types)
@@ -137,7 +159,7 @@ class HydaLearn(WeightingStrategy):
                                      ("normalization", self.normalization, NORMALIZATIONS)):
             if value not in allowed:
                 raise ValueError(f"HydaLearn {name} must be one of {allowed}, got {value!r}.")
-        if self.approximation == "representation" and self.gain_data != "batch":
+        if self.approximation == "representation" and self.gain_data == "heldout":
             raise ValueError(
                 "HydaLearn(approximation='representation') compares gradients of the same "
                 "samples' representation, so it needs gain_data='batch'."
@@ -149,6 +171,8 @@ class HydaLearn(WeightingStrategy):
         if step.n_tasks == 1:
             return TaskWeights(torch.ones(1, device=step.losses.device))
         gains = self.gains(step).detach()
+        if not self.weigh_heads:
+            step.head_weights = torch.ones_like(gains)
         return TaskWeights(gains_to_weights(gains, self.normalization), gains=gains)
 
     def gains(self, step):
@@ -163,14 +187,17 @@ class HydaLearn(WeightingStrategy):
         Tensor of shape (n_tasks,)
         """
         eta = self.step_size if self.step_size is not None else step.learning_rate
+        source = self.gain_data
+        if source == "auto":
+            source = "batch" if self.approximation == "representation" else "heldout"
         if self.approximation == "representation":
             representation_gradients = step.representation_gradients
             return eta * (representation_gradients @ representation_gradients[0])
         if self.approximation == "first_order":
-            if self.gain_data == "batch":
+            if source == "batch":
                 return eta * step.gramian[0]
             return eta * (step.shared_gradients @ step.main_gradient("heldout"))
         directions = eta * step.shared_gradients
         directions = torch.cat([torch.zeros_like(directions[:1]), directions])
-        losses = step.main_loss_after_steps(directions, source=self.gain_data)
+        losses = step.main_loss_after_steps(directions, source=source)
         return losses[0] - losses[1:]

@@ -1,0 +1,144 @@
+"""Main-task ROC AUC of HydaLearn against single-task learning and equal weighting.
+
+Generated data (:func:`hydasklearn.datasets.make_auxiliary_tasks`): a binary
+main task, one related auxiliary task (the main task's latent score, observed
+with little noise) and one pure-noise auxiliary task. Each seed draws a new
+data set and a new initialisation; every configuration is fitted on the same
+training set (early stopping on a validation split of it) and scored on the
+same test set. Fits run in parallel processes, one torch thread each.
+
+Usage::
+
+    python benchmarks/bench_hydalearn_scores.py [--seeds 10] [--jobs 2] [--configs ...]
+
+Prints, per configuration, the mean and standard deviation of the test ROC
+AUC over the seeds, and the mean and spread (standard deviation) of the
+paired difference to single-task learning and to equal weighting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.metrics import roc_auc_score
+
+from hydasklearn import HydaMultiTaskClassifier
+from hydasklearn.datasets import make_auxiliary_tasks
+from hydasklearn.weighting import HydaLearn
+
+CONFIGURATIONS = {
+    "single-task": "single",
+    "equal": "equal",
+    "hydalearn (default)": HydaLearn(),
+    "first_order batch": HydaLearn(approximation="first_order", gain_data="batch"),
+    "first_order heldout": HydaLearn(approximation="first_order", gain_data="heldout"),
+    "exact batch": HydaLearn(approximation="exact"),
+    "exact heldout": HydaLearn(approximation="exact", gain_data="heldout"),
+    "representation": HydaLearn(approximation="representation"),
+    "first_order batch max": HydaLearn(normalization="max"),
+    "first_order heldout max": HydaLearn(gain_data="heldout", normalization="max"),
+}
+DEFAULT_CONFIGS = ["single-task", "equal", "hydalearn (default)", "first_order batch",
+                   "first_order heldout", "exact batch"]
+
+
+def resolve(name):
+    """A named configuration, ``static:w0,w1,w2`` or ``hydalearn:key=value,...``."""
+    if name in CONFIGURATIONS:
+        return CONFIGURATIONS[name]
+    if name.startswith("static:"):
+        return [float(w) for w in name.split(":", 1)[1].split(",")]
+    if not name.startswith("hydalearn:"):
+        raise SystemExit(f"Unknown configuration {name!r}; expected one of "
+                         f"{list(CONFIGURATIONS)} or 'hydalearn:key=value,...'.")
+    options = dict(item.split("=") for item in name.split(":", 1)[1].split(","))
+    return HydaLearn(**{key: _literal(value) for key, value in options.items()})
+
+
+def _literal(value):
+    import ast
+
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return value
+
+
+def score(name, seed, args):
+    import torch
+
+    torch.set_num_threads(1)
+    X, y, _ = make_auxiliary_tasks(
+        n_samples=args.train + args.test, n_features=args.features, n_informative=5,
+        aux_relations=tuple(args.relations), main_noise=args.main_noise,
+        aux_noise=args.aux_noise, random_state=seed)
+    X_train, y_train, X_test, y_test = X[:args.train], y[:args.train], X[args.train:], y[args.train:]
+    weighting = resolve(name)
+    if weighting == "single":
+        weighting, y_train = "equal", y_train[:, 0]
+    model = HydaMultiTaskClassifier(
+        hidden_layer_sizes=tuple(args.hidden), weighting=weighting, batch_size=args.batch,
+        max_iter=args.epochs, early_stopping=True, n_iter_no_change=args.patience,
+        random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X_train, y_train)
+    auc = roc_auc_score(y_test[:, 0], model.predict_proba(X_test)[:, 1])
+    return auc, model.n_iter_, model.weight_history_.mean(axis=0)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--configs", nargs="*", default=DEFAULT_CONFIGS,
+                        help=f"names from {list(CONFIGURATIONS)}, 'static:w0,w1,w2' or "
+                             "'hydalearn:key=value,...'")
+    parser.add_argument("--train", type=int, default=1000)
+    parser.add_argument("--test", type=int, default=5000)
+    parser.add_argument("--features", type=int, default=20)
+    parser.add_argument("--main-noise", type=float, default=1.0)
+    parser.add_argument("--aux-noise", type=float, default=0.1)
+    parser.add_argument("--relations", nargs="*", default=["related", "noise"],
+                        help="relation of every auxiliary task to the main task")
+    parser.add_argument("--hidden", type=int, nargs="*", default=[64, 64])
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--patience", type=int, default=10)
+    args = parser.parse_args(argv)
+    for name in args.configs:
+        resolve(name)
+    start = time.perf_counter()
+    jobs = [(name, seed) for seed in range(args.seeds) for name in args.configs]
+    results = Parallel(n_jobs=args.jobs)(delayed(score)(name, seed, args) for name, seed in jobs)
+    aucs = {name: np.zeros(args.seeds) for name in args.configs}
+    epochs = {name: np.zeros(args.seeds) for name in args.configs}
+    weights = {name: [] for name in args.configs}
+    for (name, seed), (auc, n_iter, mean_weights) in zip(jobs, results):
+        aucs[name][seed], epochs[name][seed] = auc, n_iter
+        weights[name].append(mean_weights)
+    print(f"{args.seeds} seeds; {args.train} training / {args.test} test samples, "
+          f"{args.features} features, aux: {' + '.join(args.relations)} "
+          f"(aux noise {args.aux_noise}); MLP {args.hidden}, batch "
+          f"{args.batch}, early stopping (patience {args.patience}); "
+          f"{time.perf_counter() - start:.0f} s with {args.jobs} processes")
+    print(f"{'configuration':<44}{'ROC AUC':>16}{'- single':>18}{'- equal':>18}{'epochs':>8}"
+          "   mean weights")
+    for name in args.configs:
+        row = f"{name:<44}{aucs[name].mean():>9.4f} ± {aucs[name].std():.4f}"
+        for reference in ("single-task", "equal"):
+            if reference in aucs:
+                diff = aucs[name] - aucs[reference]
+                row += f"{diff.mean():>+11.4f} ± {diff.std():.4f}"
+            else:
+                row += f"{'':>18}"
+        mean_weights = np.mean([w for w in weights[name] if len(w) > 1], axis=0)
+        print(row + f"{epochs[name].mean():>8.0f}   {np.round(mean_weights, 2)}")
+
+
+if __name__ == "__main__":
+    main()
