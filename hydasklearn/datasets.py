@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-RELATIONS = ("related", "noise", "conflicting", "transient")
+RELATIONS = ("related", "noise", "conflicting")
 AUX_TYPES = ("regression", "binary", "multiclass")
 
 
@@ -124,7 +124,7 @@ def _check_options(relations, types, group_relations, main_type, n_features, n_i
         raise ValueError("group_relations needs one relation per auxiliary task.")
     if main_type not in ("binary", "regression"):
         raise ValueError(f"main_type must be 'binary' or 'regression', got {main_type!r}.")
-    if {"conflicting", "transient"} & set(list(relations) + list(group_relations or [])) and (
+    if "conflicting" in list(relations) + list(group_relations or []) and (
             n_features < 2 * n_informative):
         raise ValueError("A conflicting task needs n_features >= 2 * n_informative.")
     if not 0 <= missing_rate < 1:
@@ -138,12 +138,7 @@ def _latent(relation, main_latent, X, n_informative, rng):
         return rng.normal(size=len(X))
     other = X[:, n_informative:2 * n_informative]
     latent = np.sin(2 * other @ rng.normal(size=other.shape[1])) + other[:, 0] * other[:, 1]
-    latent /= latent.std()
-    if relation == "transient":
-        # The main latent (mostly linear: learnt first) plus a conflicting part
-        # (non-linear in other features: learnt later).
-        return (main_latent + latent) / np.sqrt(2)
-    return latent
+    return latent / latent.std()
 
 
 def _observe(latent, kind):

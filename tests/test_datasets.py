@@ -61,12 +61,6 @@ def test_relations_to_the_main_task():
     assert correlation(fitted, conflicting) ** 2 > 0.3
 
 
-def test_transient_task_mixes_the_main_latent_and_a_conflicting_part():
-    _, y, _ = make_auxiliary_tasks(n_samples=5000, main_type="regression", main_noise=0.0,
-                                   aux_noise=0.0, aux_relations=("transient",), random_state=0)
-    assert correlation(y[:, 0], y[:, 1]) == pytest.approx(np.sqrt(0.5), abs=0.05)
-
-
 def test_group_relations():
     _, y, groups = make_auxiliary_tasks(n_samples=4000, main_type="regression", main_noise=0.0,
                                         aux_relations=("related", "noise"),
@@ -138,7 +132,6 @@ def test_as_frame_regression_main():
     ({"group_relations": ("noise", "opposite")}, "Unknown relation 'opposite'"),
     ({"main_type": "multiclass"}, "main_type must be"),
     ({"aux_relations": ("conflicting",), "n_features": 8}, "n_features >= 2 \\* n_informative"),
-    ({"aux_relations": ("transient",), "n_features": 8}, "n_features >= 2 \\* n_informative"),
     ({"missing_rate": 1.0}, "missing_rate"),
     ({"missing_rate": -0.1}, "missing_rate"),
 ])
