@@ -272,6 +272,19 @@ def _weights(weights, results):
              f"{r.mean_weight:.3f}", f"{r.share_zero:.0%}"] for r in weights.itertuples()]
     lines.append(_table("Mean task weights (first seed)",
                         ["task", "method", "target", "mean weight", "weight 0"], rows))
+    generated = weights[weights["task"] == "generated"].set_index(["method", "target"])
+    sentences = []
+    for method in dict.fromkeys(generated.index.get_level_values(0)):
+        mean = generated.loc[method, "mean_weight"]
+        if {"related", "noise", "conflicting"} <= set(mean.index) and mean["related"] > 0:
+            sentences.append(f"{method}: noise {mean['noise'] / mean['related']:.0%}, "
+                             f"conflicting {mean['conflicting'] / mean['related']:.0%}")
+    if sentences:
+        lines += ["", "On the generated task, where the relevance of each auxiliary task is "
+                  "known, the mean weight of the harmful tasks as a share of the related "
+                  "task's: " + "; ".join(sentences) + ". The method promises that a task whose "
+                  "step would not lower the main loss gets little or no weight; the smaller "
+                  "these shares, the better it keeps that promise."]
     return "\n".join(lines)
 
 
