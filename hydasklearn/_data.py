@@ -21,10 +21,11 @@ class TensorDataset(torch.utils.data.Dataset):
 
     def __init__(self, X, y=None, device="cpu"):
         # torch.tensor copies into torch's own (aligned) memory: BLAS results
-        # then do not depend on where numpy happened to allocate X.
-        self.X = torch.tensor(np.asarray(X, dtype=np.float32), device=device)
+        # then do not depend on where numpy happened to allocate X. It cannot
+        # read negative strides (X[::-1]), hence the contiguous arrays.
+        self.X = torch.tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
         self.y = None if y is None else torch.tensor(
-            np.asarray(y, dtype=np.float32), device=device)
+            np.ascontiguousarray(y, dtype=np.float32), device=device)
 
     def __len__(self):
         return len(self.X)

@@ -7,6 +7,7 @@ The estimators validate input, describe the tasks, and build and hold a
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -25,7 +26,7 @@ from skorch.helper import predefined_split
 from ._data import TensorDataset
 from ._history import training_history
 from ._losses import MultiTaskLoss
-from ._network import ACTIVATIONS, MultiTaskNetwork
+from ._network import ACTIVATIONS, MultiTaskNetwork, forward_float64
 from ._progress import EpochProgress
 from ._targets import build_tasks, main_target_column
 from ._training import MultiTaskNet
@@ -195,6 +196,7 @@ class _BaseHydaMultiTask(BaseEstimator):
             criterion__task_kinds=[t.kind for t in self._tasks],
             optimizer=torch.optim.Adam,
             optimizer__weight_decay=self.alpha,
+            **_fused_adam(self.device),
             lr=self.learning_rate_init,
             max_epochs=self.max_iter,
             batch_size=batch_size,
@@ -234,8 +236,10 @@ class _BaseHydaMultiTask(BaseEstimator):
         """Raw head outputs (numpy), one array per task."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        outputs = self.net_.forward(TensorDataset(X, device=self.device), training=False)
-        return [output.detach().cpu().numpy() for output in outputs]
+        # A copy (X may be read-only), from a contiguous array (torch reads no negative strides).
+        X = torch.tensor(np.ascontiguousarray(X, dtype=np.float64), device=self.device)
+        outputs = forward_float64(self.net_.module_, X, self.net_.batch_size)
+        return [output.cpu().numpy() for output in outputs]
 
     def predict_tasks(self, X):
         """Predict every task: main and auxiliary.
@@ -323,6 +327,20 @@ class _BaseHydaMultiTask(BaseEstimator):
         tags.input_tags.allow_nan = False
         tags.target_tags.required = True
         return tags
+
+
+@functools.lru_cache
+def _fused_adam(device):
+    """Adam's fused kernel where torch has it for ``device`` (CPU since torch 2.4).
+
+    One kernel per step instead of a dozen tensor operations per parameter:
+    about a fifth off the fit time of a small MLP on the CPU.
+    """
+    try:
+        torch.optim.Adam([torch.zeros(1, device=device, requires_grad=True)], fused=True)
+    except (RuntimeError, ValueError, TypeError):
+        return {}
+    return {"optimizer__fused": True}
 
 
 def _silent(*args):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
 import torch
 from torch import nn
+from torch.func import functional_call
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -66,6 +69,39 @@ class MultiTaskNetwork(nn.Module):
         return tuple(head(representation) for head in self.heads)
 
 
+@torch.no_grad()
+def forward_float64(module, X, batch_size):
+    """Every head's output on ``X``, computed in float64, ``batch_size`` rows at a time.
+
+    The module's own (float32) parameters are left as they are. In float32 the
+    last bit of a matrix product can depend on how many rows it holds, so a
+    row's prediction would depend on the rows predicted with it; in float64
+    such differences are far below any tolerance users or scikit-learn's
+    checks apply.
+
+    Parameters
+    ----------
+    module : MultiTaskNetwork
+    X : Tensor of shape (n_samples, n_features), float64
+    batch_size : int
+
+    Returns
+    -------
+    list of Tensor
+        One (n_samples, n_outputs) float64 tensor per task, in eval mode (no dropout).
+    """
+    state = {name: tensor.double() if tensor.is_floating_point() else tensor
+             for name, tensor in chain(module.named_parameters(), module.named_buffers())}
+    was_training = module.training
+    module.eval()
+    try:
+        chunks = [functional_call(module, state, (X[start:start + batch_size],))
+                  for start in range(0, len(X), batch_size)]
+    finally:
+        module.train(was_training)
+    return [torch.cat([chunk[k] for chunk in chunks]) for k in range(len(chunks[0]))]
+
+
 def shared_parameters(module):
     """The trunk's parameters (those that all tasks share)."""
     return [p for p in module.trunk.parameters() if p.requires_grad]
@@ -80,4 +116,4 @@ def count_parameters(parameters):
     return sum(p.numel() for p in parameters)
 
 
-__all__ = ["MultiTaskNetwork", "shared_parameters", "head_parameters", "torch"]
+__all__ = ["MultiTaskNetwork", "forward_float64", "shared_parameters", "head_parameters", "torch"]

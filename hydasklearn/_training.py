@@ -58,7 +58,8 @@ class MultiTaskNet(NeuralNet):
         self._training_data = dataset_train
 
     def train_step(self, batch, **fit_params):
-        self._set_training(True)
+        if not self.module_.training:  # a full module.train() walk costs time on every step
+            self._set_training(True)
         X, y = batch
         self._zero_grad_optimizer()
         module = self.module_

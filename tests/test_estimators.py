@@ -206,6 +206,22 @@ def test_string_labels_in_main_and_aux():
     np.testing.assert_allclose(model.predict_log_proba(X), np.log(model.predict_proba(X)))
 
 
+def test_a_rows_prediction_does_not_depend_on_the_rows_predicted_with_it(mixed):
+    X, y = mixed
+    model = HydaMultiTaskClassifier(**FAST).fit(X, y)
+    together = model.predict_proba(X)
+    one_by_one = np.vstack([model.predict_proba(X[i:i + 1]) for i in range(20)])
+    np.testing.assert_allclose(one_by_one, together[:20], rtol=1e-12)
+    np.testing.assert_array_equal(model.predict_proba(X[::-1]), together[::-1])
+
+
+def test_fit_accepts_float32_and_reversed_views(mixed):
+    X, y = mixed
+    X32 = X.astype(np.float32)
+    reversed_fit = HydaMultiTaskClassifier(**FAST).fit(X32[::-1], y[::-1])
+    assert reversed_fit.predict(X32[::-1]).shape == (len(X),)
+
+
 def test_predict_tasks_main_matches_predict(mixed):
     X, y = mixed
     model = HydaMultiTaskClassifier(**FAST).fit(X, y)
