@@ -18,7 +18,7 @@ import torch
 from torch.func import functional_call
 
 from ._losses import per_sample_loss
-from ._network import head_parameters, shared_parameters
+from ._network import shared_parameters
 
 
 class TrainingStep:
@@ -47,8 +47,6 @@ class TrainingStep:
     Attributes
     ----------
     n_tasks : int
-    labelled : Tensor of shape (n_tasks,)
-        Number of samples with a label, per task.
     head_weights : Tensor of shape (n_tasks,) or None
         Weight of every task's loss in its *own head's* update, when a
         strategy sets it; ``None`` (default): the task weights, i.e. the
@@ -70,11 +68,17 @@ class TrainingStep:
         self.index = index
         self._sample_batch = sample_batch
         self.n_tasks = len(losses)
-        self.labelled = (~torch.isnan(y)).sum(dim=0)
         self._shared = shared_parameters(module)
-        self._heads = head_parameters(module)
+        per_head = [[p for p in head.parameters() if p.requires_grad] for head in module.heads]
+        self._heads = [p for parameters in per_head for p in parameters]  # head_parameters()
+        self._head_counts = [len(parameters) for parameters in per_head]
         self.n_shared = sum(p.numel() for p in self._shared)
         self.head_weights = None
+
+    @cached_property
+    def labelled(self):
+        """Number of samples with a label, per task (a tensor of shape (n_tasks,))."""
+        return (~torch.isnan(self.y)).sum(dim=0)
 
     # ----------------------------------------------------------------- gradients
     @cached_property
@@ -114,17 +118,83 @@ class TrainingStep:
     def representation_gradients(self):
         """Per-task gradients of the losses with respect to the shared representation.
 
-        Shape (n_tasks, batch_size * width). The backward passes stop at the
-        heads, so this costs far less than :attr:`shared_gradients`. The same
-        batched pass yields every head's gradient, so that :meth:`apply` then
-        only needs one backward pass through the trunk.
+        Shape (n_tasks, batch_size * width). The backward pass stops at the
+        heads, so this costs far less than :attr:`shared_gradients`; it also
+        yields every head's gradient, so that :meth:`apply` then only needs
+        one backward pass through the trunk.
+
+        Each task's loss reaches the representation only through its own
+        head, so one ordinary backward pass of ``sum_k L_k`` suffices: hooks
+        on the graph nodes where each head reads the representation catch
+        every task's share. Where the graph does not have that form (the
+        losses were not stacked from separate heads), a batched backward pass
+        computes them instead.
         """
-        grads = torch.autograd.grad(
-            self.losses, [self.representation] + self._heads, grad_outputs=self._identity(),
-            is_grads_batched=True, retain_graph=True, allow_unused=True,
-        )
-        self._head_jacobian = self._flatten(grads[1:], self._heads)
-        return grads[0].reshape(self.n_tasks, -1)
+        readers = self._head_readers()
+        if readers is None:
+            grads = torch.autograd.grad(
+                self.losses, [self.representation] + self._heads,
+                grad_outputs=self._identity(), is_grads_batched=True, retain_graph=True,
+                allow_unused=True,
+            )
+            self._head_jacobian = self._flatten(grads[1:], self._heads)
+            return grads[0].reshape(self.n_tasks, -1)
+        caught = [[] for _ in range(self.n_tasks)]
+
+        def catch(task, index):
+            def hook(grad_inputs, grad_outputs):
+                if grad_inputs[index] is not None:
+                    caught[task].append(grad_inputs[index])
+            return hook
+
+        handles = [node.register_hook(catch(task, index)) for task, node, index in readers]
+        try:
+            grads = torch.autograd.grad(self.losses.sum(), [self.representation] + self._heads,
+                                        retain_graph=True, allow_unused=True)
+        finally:
+            for handle in handles:
+                handle.remove()
+        # Head k's parameters only reach L_k: the summed gradient holds each
+        # head's own block, which is all a per-task head gradient has.
+        self._head_jacobian = self._head_blocks(grads[1:])
+        return torch.stack([
+            sum(parts) if parts else torch.zeros_like(self.representation) for parts in caught
+        ]).reshape(self.n_tasks, -1)
+
+    def _head_readers(self):
+        """``(task, node, input index)`` for every graph node where a task's head reads
+        the representation, or None if the tasks' graphs are not separate."""
+        stack, target = self.losses.grad_fn, self.representation.grad_fn
+        if (target is None or type(stack).__name__ != "StackBackward0"
+                or len(stack.next_functions) != self.n_tasks):
+            return None
+        readers, seen = [], set()
+        for task, (root, _) in enumerate(stack.next_functions):
+            pending, mine = [root], set()
+            while pending:
+                node = pending.pop()
+                if node is None or node in mine:
+                    continue
+                if node in seen:  # shared by two tasks
+                    return None
+                mine.add(node)
+                for index, (child, _) in enumerate(node.next_functions):
+                    if child is target:
+                        readers.append((task, node, index))
+                    else:
+                        pending.append(child)
+            seen |= mine
+        return readers
+
+    def _head_blocks(self, grads):
+        """Per-task head gradients (n_tasks, n_head_values) from ``grad(sum_k L_k, heads)``."""
+        flat = [(g if g is not None else torch.zeros_like(p)).reshape(1, -1)
+                for g, p in zip(grads, self._heads)]
+        rows, start = [], 0
+        for count in self._head_counts:
+            rows.append(torch.cat(flat[start:start + count], dim=1))
+            start += count
+        return torch.block_diag(*rows)
 
     @cached_property
     def last_shared_layer_slice(self):
@@ -241,7 +311,7 @@ class TrainingStep:
         if "jacobian" in computed:
             jacobian = self.jacobian
             trunk = weights @ jacobian[:, :self.n_shared] if shared_gradient is None else (
-                shared_gradient.to(jacobian))
+                shared_gradient.to(jacobian, copy=True))
             self._set_gradients(self._shared, trunk)
             self._set_gradients(self._heads, head_weights @ jacobian[:, self.n_shared:])
         elif shared_gradient is not None:
@@ -255,10 +325,11 @@ class TrainingStep:
 
     @staticmethod
     def _set_gradients(parameters, gradient):
+        # Views of one fresh vector: no copy (each parameter owns its slice).
         offset = 0
         for parameter in parameters:
             size = parameter.numel()
-            parameter.grad = gradient[offset:offset + size].view_as(parameter).clone()
+            parameter.grad = gradient[offset:offset + size].view_as(parameter)
             offset += size
 
     # ------------------------------------------------------- sample weighting

@@ -159,6 +159,28 @@ def test_representation_gains_use_gradients_of_the_trunk_output():
     torch.testing.assert_close(gains, 0.1 * (expected @ expected[0]))
 
 
+@pytest.mark.parametrize("head_layer_sizes, dropout", [((), 0.0), ((3,), 0.0), ((3,), 0.3)])
+def test_representation_gradients_match_a_batched_backward(head_layer_sizes, dropout):
+    torch.manual_seed(0)
+    kinds = ["binary", "multiclass", "regression"]
+    module = MultiTaskNetwork(4, [1, 3, 1], hidden_layer_sizes=(5,),
+                              head_layer_sizes=head_layer_sizes, dropout=dropout)
+    X = torch.randn(12, 4)
+    y = torch.stack([(X[:, 0] > 0).float(), torch.randint(3, (12,)).float(), X[:, 1]], dim=1)
+    y[:4, 2] = np.nan
+    step = make_step(module, X, y, kinds=kinds)
+    eye = torch.eye(3)
+    expected = torch.autograd.grad(step.losses, [step.representation] + step._heads, eye,
+                                   is_grads_batched=True, retain_graph=True, allow_unused=True)
+    torch.testing.assert_close(step.representation_gradients, expected[0].reshape(3, -1))
+    torch.testing.assert_close(step._head_jacobian, step._flatten(expected[1:], step._heads))
+    # Losses that are not stacked from separate heads: the batched pass is used.
+    unstacked = TrainingStep(module, step.criterion, X, y, step.representation,
+                             step.losses * 1.0, learning_rate=0.1)
+    assert unstacked._head_readers() is None
+    torch.testing.assert_close(unstacked.representation_gradients, expected[0].reshape(3, -1))
+
+
 @pytest.mark.parametrize("approximation", ["first_order", "exact"])
 def test_heldout_gains_measure_the_main_loss_on_another_batch(approximation):
     module, X, y = tiny_problem(n_samples=16)

@@ -40,13 +40,13 @@ def gains_to_weights(gains, normalization="sum"):
     """
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"Unknown normalization {normalization!r}; expected one of {NORMALIZATIONS}.")
-    positive = torch.where(torch.isfinite(gains), gains, torch.zeros_like(gains)).clamp(min=0)
-    if not bool(positive.sum() > 0):
+    positive = torch.nan_to_num(gains, nan=0.0, posinf=0.0, neginf=0.0).clamp_(min=0)
+    scale = positive.sum() / len(gains) if normalization == "sum" else positive.max()
+    if not bool(scale > 0):
         positive = torch.zeros_like(gains)
         positive[0] = 1.0
-    if normalization == "sum":
-        return positive * (len(gains) / positive.sum())
-    return positive / positive.max()
+        scale = 1.0 / len(gains) if normalization == "sum" else 1.0
+    return positive / scale
 
 
 class HydaLearn(WeightingStrategy):
@@ -172,7 +172,7 @@ class HydaLearn(WeightingStrategy):
             return TaskWeights(torch.ones(1, device=step.losses.device))
         gains = self.gains(step).detach()
         if not self.weigh_heads:
-            step.head_weights = torch.ones_like(gains)
+            step.head_weights = torch.ones_like(gains)  # the weights steer the trunk only
         return TaskWeights(gains_to_weights(gains, self.normalization), gains=gains)
 
     def gains(self, step):
