@@ -21,6 +21,8 @@ from _tasks import TASKS
 
 FIGURES = ("accuracy.png", "weight_trajectories.png", "scaling_rows.png", "scaling_tasks.png")
 STATIC = "_static/benchmarks"
+GLANCE_METHODS = ("single-task", "equal", "hydalearn", "hydalearn-heldout", "MLPClassifier",
+                  "HistGradientBoosting")
 
 
 def write_page(results, page, figures_dir):
@@ -38,7 +40,8 @@ def write_page(results, page, figures_dir):
     sections = [_header(results, runs)]
     if runs is not None:
         weights = _read(results / "weight_means.csv")
-        sections += [_setup(results), _results(runs), _lending(runs), _support2(runs),
+        sections += [_glance(runs), _setup(results), _results(runs), _lending(runs),
+                     _support2(runs),
                      _weights(weights, results), _limits(runs, weights)]
     if (results / "scaling_rows.csv").exists():
         sections.append(_speed(results))
@@ -117,7 +120,8 @@ def _header(results, runs):
         what = (f"{len(seeds)} seeds, {s['budget']} candidate configurations per method, "
                 + ("all rows" if s["max_rows"] is None else
                    f"a stratified subsample of {s['max_rows']} rows per task")
-                + f", at most {s['max_iter']} epochs") if part == "accuracy" else (
+                + f", at most {s['max_iter']} epochs, {s['jobs']} fit(s) at a time"
+                ) if part == "accuracy" else (
                 f"{s['repeats']} repeats, rows up to {max(s['rows_grid']):.0e}, "
                 f"{s['speed_threads']} thread(s) per fit")
         lines += [f"* {part.capitalize()} part: **{info['mode']} mode** ({what}); "
@@ -138,6 +142,27 @@ def _header(results, runs):
               "    python benchmarks/run.py --quick   # a few minutes on 2 cores",
               "    python benchmarks/run.py           # full mode"]
     return "\n".join(lines)
+
+
+def _glance(runs):
+    """One row per task: mean test ROC AUC of the key methods."""
+    others = [m for m in dict.fromkeys(runs["method"]) if m not in GLANCE_METHODS]
+    rows = []
+    for name in dict.fromkeys(runs["task"]):
+        best_other, value = _best(runs, name, others)
+        rows.append([TASKS[name].title,
+                     *(f"{mean_auc(runs, name, m):.4f}" for m in GLANCE_METHODS),
+                     f"{value:.4f} ({best_other})"])
+    clear = {ref: sum(verdict(paired(runs, name, "hydalearn", ref)) == "better"
+                      for name in dict.fromkeys(runs["task"]))
+             for ref in ("single-task", "equal")}
+    return "\n".join([
+        "At a glance", "-----------", "",
+        _table("Mean test ROC AUC of the main task", ["task", *GLANCE_METHODS,
+               "best other strategy"], rows), "",
+        f"HydaLearn (default options) was clearly better than single-task learning on "
+        f"{clear['single-task']} of {runs['task'].nunique()} tasks and clearly better than "
+        f"equal weighting on {clear['equal']} (paired over seeds; see the verdicts below)."])
 
 
 def _setup(results):
@@ -362,8 +387,9 @@ def _speed(results):
                   "``benchmarks/results/speed_<script>.txt``):", ""]
         for r in scripts.itertuples():
             arguments = f" {r.arguments}" if isinstance(r.arguments, str) and r.arguments else ""
+            provenance = f" ({r.mode} mode, {r.date})" if hasattr(r, "mode") else ""
             lines.append(f"* ``{r.script}.py{arguments}``: {r.status}"
-                         + (f", {r.wall_time:.0f} s" if r.status != "missing"
+                         + (f", {r.wall_time:.0f} s{provenance}" if r.status != "missing"
                             else " (not written yet)"))
             path = results / f"speed_{r.script}.txt"
             if r.status == "ok" and path.exists():

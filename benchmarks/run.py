@@ -77,7 +77,8 @@ class Settings:
     repeats: int = 3
     speed_epochs: int = 2
     speed_threads: int = 1            # threads of every fit in the scaling part
-    script_timeout: int = 900
+    script_timeout: int = 480
+    scripts: bool = True              # run the speed scripts of the other benchmarks
 
 
 def preset(quick):
@@ -99,6 +100,8 @@ def main(argv=None):
     parser.add_argument("--budget", type=int, help="candidates per method (overrides the mode)")
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), help="accuracy tasks to run")
     parser.add_argument("--jobs", type=int, default=1, help="(task, seed) units in parallel")
+    parser.add_argument("--skip-scripts", action="store_true",
+                        help="speed part without the bench_*.py scripts")
     parser.add_argument("--speed-threads", type=int, default=1,
                         help="threads of every fit in the scaling part")
     parser.add_argument("--no-page", action="store_true", help="do not rewrite the docs page")
@@ -114,6 +117,7 @@ def main(argv=None):
         settings.tasks = args.tasks
     settings.jobs = args.jobs
     settings.speed_threads = args.speed_threads
+    settings.scripts = not args.skip_scripts
     parts = {"accuracy": args.accuracy or not args.speed, "speed": args.speed or not args.accuracy}
     if args.page_only:
         parts = {"accuracy": False, "speed": False}
@@ -170,9 +174,6 @@ def save_trajectories(trajectories):
 
 
 def speed_part(settings):
-    print("speed scripts:")
-    run_speed_scripts(settings, RESULTS).to_csv(RESULTS / "speed_scripts.csv", index=False,
-                                                float_format="%.1f")
     print("fit time against rows:")
     rows = scaling_with_rows(settings)
     rows.to_csv(RESULTS / "scaling_rows.csv", index=False, float_format="%.4g")
@@ -184,6 +185,12 @@ def speed_part(settings):
     tasks.to_csv(RESULTS / "scaling_tasks.csv", index=False, float_format="%.4g")
     plot_scaling(tasks, "n_aux", "auxiliary tasks", RESULTS / "scaling_tasks.png",
                  f"{settings.tasks_rows} rows, MLP 2x64, {settings.speed_epochs} epochs")
+    if settings.scripts:
+        print("speed scripts:")
+        scripts = run_speed_scripts(settings, RESULTS)
+        scripts["mode"] = "quick" if settings.quick else "full"
+        scripts["date"] = time.strftime("%Y-%m-%d")
+        scripts.to_csv(RESULTS / "speed_scripts.csv", index=False, float_format="%.1f")
 
 
 def run_info(settings, part, wall_time):
