@@ -87,6 +87,9 @@ class TrainingStep:
 
         Columns ``[:n_shared]`` are the trunk's parameters, the rest the heads'.
         One batched backward pass (``is_grads_batched``) computes every row.
+        (Measured: as fast as ordinary backward passes, one per task, or as
+        a batched pass through the trunk alone after the representation
+        gradients.)
         """
         parameters = self._shared + self._heads
         grads = torch.autograd.grad(
@@ -339,10 +342,13 @@ class TrainingStep:
         Entry ``[i, k]`` is ``<d l_k(x_i) / d theta, direction>``: the
         derivative of sample i's loss on task k along ``direction`` in the
         shared parameters (heads fixed), 0 where the sample has no label for
-        task k. All entries come from one batched forward-mode pass
-        (``torch.func.jvp`` with ``functional_call``), which equals, without
-        materialising them, the per-sample gradients ``vmap(grad(...))``
-        multiplied by ``direction``.
+        task k. It equals the per-sample gradients (``vmap(grad(...))``) times
+        ``direction``, without materialising them: by the chain rule it is
+        ``<d l_k(x_i) / d h_i, J_i direction>``, ``h_i`` the sample's
+        representation, so one batched forward-mode pass through the trunk
+        (``torch.func.jvp`` with ``functional_call``) gives every
+        ``J_i direction``, and one batched backward pass through the heads
+        every ``d l_k(x_i) / d h_i``.
 
         Parameters
         ----------
@@ -362,9 +368,8 @@ class TrainingStep:
             tangents[name] = direction[offset:offset + size].detach().view_as(parameter)
             offset += size
 
-        def sample_losses(parameters):
-            representation = functional_call(trunk, parameters, (self.X,))
-            return self._sample_losses(self.module.forward_heads(representation))
+        def representation_of(parameters):
+            return functional_call(trunk, parameters, (self.X,))
 
         was_training = self.module.training
         self.module.eval()
@@ -374,9 +379,17 @@ class TrainingStep:
                 # torch.jit.script on first use; the warning is torch's own.
                 warnings.filterwarnings("ignore", message=".*torch.jit.script.*",
                                         category=DeprecationWarning)
-                return torch.func.jvp(sample_losses, (primals,), (tangents,))[1]
+                representation, moved = torch.func.jvp(representation_of, (primals,), (tangents,))
+            representation.requires_grad_(True)
+            with torch.enable_grad():
+                sample_losses = self._sample_losses(self.module.forward_heads(representation))
+                (per_sample,) = torch.autograd.grad(
+                    sample_losses.sum(dim=0), representation, grad_outputs=self._identity(),
+                    is_grads_batched=True)
         finally:
             self.module.train(was_training)
+        # Sample i's losses depend on h_i only, so row i of each task's gradient is its own.
+        return torch.einsum("kbw,bw->bk", per_sample, moved)
 
     def weigh_samples(self, sample_weights):
         """Count every sample's loss ``sample_weights[i, k]`` times in its task's loss.

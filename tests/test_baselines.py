@@ -1,5 +1,6 @@
-"""Baseline weighting strategies: each formula on a hand-computed case, then fits and a grid search."""
+"""Baseline weighting strategies: every formula on a hand-computed case, then fits, grid search."""
 
+import pickle
 import sys
 from types import SimpleNamespace
 
@@ -280,8 +281,8 @@ def test_slgrad_update_is_the_gradient_of_the_sample_weighted_loss():
     np.testing.assert_allclose(trunk_gradient, expected_trunk, atol=1e-10)
     # Gains: eta <grad L_k, g_val>, L_k the mean over the task's labelled samples.
     n_labelled = (~torch.isnan(step.y)).sum(dim=0)
-    np.testing.assert_allclose(decision.gains, 0.1 * (per_sample @ main_heldout).sum(0) / n_labelled,
-                               atol=1e-10)
+    expected_gains = 0.1 * (per_sample @ main_heldout).sum(0) / n_labelled
+    np.testing.assert_allclose(decision.gains, expected_gains, atol=1e-10)
 
 
 def test_weigh_samples_with_ones_leaves_the_losses_unchanged():
@@ -350,7 +351,8 @@ def available(names):
 @pytest.mark.parametrize("name", available(BASELINES))
 def test_every_strategy_fits_missing_labels_mixed_types_deterministically(name):
     X, y, _ = make_auxiliary_tasks(
-        n_samples=160, n_features=6, n_informative=3, aux_relations=("related", "noise", "related"),
+        n_samples=160, n_features=6, n_informative=3,
+        aux_relations=("related", "noise", "related"),
         aux_types=("regression", "binary", "multiclass"), missing_rate=0.3, random_state=0)
     fits = [HydaMultiTaskClassifier(hidden_layer_sizes=(8,), weighting=name, batch_size=40,
                                     max_iter=3, random_state=7).fit(X, y) for _ in range(2)]
@@ -361,6 +363,8 @@ def test_every_strategy_fits_missing_labels_mixed_types_deterministically(name):
     np.testing.assert_array_equal(model.weight_history_, fits[1].weight_history_)
     np.testing.assert_array_equal(model.predict_proba(X), fits[1].predict_proba(X))
     assert STRATEGIES[name] is type(model.weighting_)
+    restored = pickle.loads(pickle.dumps(model))  # fitted strategy state pickles too
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
 
 
 @pytest.mark.parametrize("name", available(BASELINES))

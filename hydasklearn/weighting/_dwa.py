@@ -34,7 +34,8 @@ def dwa_weights(previous_losses, last_losses, temperature):
     array([0.8756, 1.1244])
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.asarray(last_losses, dtype=np.float64) / np.asarray(previous_losses, dtype=np.float64)
+        ratios = (np.asarray(last_losses, dtype=np.float64)
+                  / np.asarray(previous_losses, dtype=np.float64))
     ratios = np.where(np.isfinite(ratios), ratios, 1.0)
     scores = np.exp((ratios - ratios.max()) / temperature)
     return len(ratios) * scores / scores.sum()

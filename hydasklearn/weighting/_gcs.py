@@ -1,4 +1,4 @@
-"""Gradient cosine similarity (GCS): auxiliary gradients gated by their agreement with the main task."""
+"""Gradient cosine similarity (GCS): auxiliary gradients gated by agreement with the main task."""
 
 from __future__ import annotations
 
@@ -83,7 +83,8 @@ class GradientCosineSimilarity(WeightingStrategy):
     def start(self, task_names, task_types):
         super().start(task_names, task_types)
         if self.weighted not in (True, False):
-            raise ValueError(f"GradientCosineSimilarity weighted must be a bool, got {self.weighted!r}.")
+            raise ValueError(
+                f"GradientCosineSimilarity weighted must be a bool, got {self.weighted!r}.")
 
     def weigh(self, step):
         if step.n_tasks == 1:

@@ -105,7 +105,8 @@ class GradNorm(WeightingStrategy):
             raise ValueError(f"GradNorm alpha must be a number >= 0, got {self.alpha!r}.")
         if self.learning_rate is not None and not (
                 isinstance(self.learning_rate, Real) and self.learning_rate > 0):
-            raise ValueError(f"GradNorm learning_rate must be > 0 or None, got {self.learning_rate!r}.")
+            raise ValueError(
+                f"GradNorm learning_rate must be > 0 or None, got {self.learning_rate!r}.")
         self.weights_ = torch.ones(self.n_tasks_)
         self.initial_losses_ = torch.full((self.n_tasks_,), float("nan"))
         self._learnt = None

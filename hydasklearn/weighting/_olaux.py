@@ -71,7 +71,8 @@ class OLAux(WeightingStrategy):
     def start(self, task_names, task_types):
         super().start(task_names, task_types)
         if not isinstance(self.update_every, Integral) or self.update_every < 1:
-            raise ValueError(f"OLAux update_every must be an integer >= 1, got {self.update_every!r}.")
+            raise ValueError(
+                f"OLAux update_every must be an integer >= 1, got {self.update_every!r}.")
         for name in ("weight_learning_rate", "initial_weight"):
             value = getattr(self, name)
             if not isinstance(value, Real) or not value >= 0:
@@ -86,7 +87,8 @@ class OLAux(WeightingStrategy):
             return equal_weights(step)
         weights = self.weights_.clone().to(step.losses.device)
         gains = step.learning_rate * step.gramian[0].detach()
-        self.accumulated_ += torch.nan_to_num(gains, nan=0.0, posinf=0.0, neginf=0.0).double().cpu()
+        finite = torch.nan_to_num(gains, nan=0.0, posinf=0.0, neginf=0.0)
+        self.accumulated_ += finite.double().cpu()
         self.n_steps_ += 1
         if self.n_steps_ % self.update_every == 0:
             update = self.weight_learning_rate * self.accumulated_[1:]

@@ -111,8 +111,9 @@ class TorchJDAggregator(WeightingStrategy):
             try:
                 self.aggregator_ = classes[name]()
             except TypeError as error:
-                raise ValueError(f"torchjd's {classes[name].__name__} needs arguments; pass "
-                                 f"an aggregator object instead of {self.aggregator!r}.") from error
+                raise ValueError(
+                    f"torchjd's {classes[name].__name__} needs arguments; pass an aggregator "
+                    f"object instead of {self.aggregator!r}.") from error
         elif isinstance(self.aggregator, aggregation.Aggregator):
             self.aggregator_ = copy.deepcopy(self.aggregator)
         else:

@@ -86,8 +86,8 @@ class UncertaintyWeighting(WeightingStrategy):
         super().start(task_names, task_types)
         if self.learning_rate is not None and not (
                 isinstance(self.learning_rate, Real) and self.learning_rate > 0):
-            raise ValueError(
-                f"UncertaintyWeighting learning_rate must be > 0 or None, got {self.learning_rate!r}.")
+            raise ValueError("UncertaintyWeighting learning_rate must be > 0 or None, "
+                             f"got {self.learning_rate!r}.")
         if not isinstance(self.initial_log_variance, Real):
             raise ValueError("UncertaintyWeighting initial_log_variance must be a number, "
                              f"got {self.initial_log_variance!r}.")
