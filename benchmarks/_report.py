@@ -139,7 +139,7 @@ def _header(results, runs):
                   "here. Run the full mode for conclusions."]
     lines += ["", "Reproduce with::", "",
               "    pip install -e '.[benchmarks]'",
-              "    python benchmarks/run.py --quick   # a few minutes on 2 cores",
+              "    python benchmarks/run.py --quick   # about 10 minutes on 2 cores",
               "    python benchmarks/run.py           # full mode"]
     return "\n".join(lines)
 

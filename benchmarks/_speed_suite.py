@@ -166,15 +166,21 @@ def _round_robin(configurations, X, y, repeats, threads):
     """
     times = {name: [] for name in configurations}
     torch.set_num_threads(threads)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for fit in configurations.values():  # untimed: start-up costs of the first fits
-            fit(X[:256], y[:256])
-    for _ in range(repeats):
+    failed = set()
+    for repeat in range(-1, repeats):  # repeat -1: untimed, pays the start-up costs
         for name, fit in configurations.items():
+            if name in failed:
+                continue
             start = time.perf_counter()
-            with warnings.catch_warnings(), threadpool_limits(limits=threads):
-                warnings.simplefilter("ignore")
-                fit(X, y)
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) for name, values in times.items()}
+            try:
+                with warnings.catch_warnings(), threadpool_limits(limits=threads):
+                    warnings.simplefilter("ignore")
+                    fit(X[:256], y[:256]) if repeat < 0 else fit(X, y)
+            except Exception as error:  # a broken strategy must not stop the benchmark
+                print(f"  {name} failed: {type(error).__name__}: {error}")
+                failed.add(name)
+                continue
+            if repeat >= 0:
+                times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(values)) if name not in failed else np.nan
+            for name, values in times.items()}

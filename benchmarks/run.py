@@ -3,7 +3,7 @@
 Usage::
 
     pip install -e '.[benchmarks]'
-    python benchmarks/run.py --quick        # a few minutes on 2 cores
+    python benchmarks/run.py --quick        # about 10 minutes on 2 busy cores
     python benchmarks/run.py                # full: 5 seeds, all rows (an hour or more)
     python benchmarks/run.py --accuracy     # only the accuracy part
     python benchmarks/run.py --speed        # only the speed suite and scaling

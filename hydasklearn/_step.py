@@ -68,12 +68,32 @@ class TrainingStep:
         self.index = index
         self._sample_batch = sample_batch
         self.n_tasks = len(losses)
-        self._shared = shared_parameters(module)
-        per_head = [[p for p in head.parameters() if p.requires_grad] for head in module.heads]
-        self._heads = [p for parameters in per_head for p in parameters]  # head_parameters()
-        self._head_counts = [len(parameters) for parameters in per_head]
-        self.n_shared = sum(p.numel() for p in self._shared)
         self.head_weights = None
+
+    # Parameter lists are looked up only when a strategy needs gradients:
+    # a strategy that only reads the losses skips them.
+    @cached_property
+    def _shared(self):
+        return shared_parameters(self.module)
+
+    @cached_property
+    def _per_head(self):
+        return [[p for p in head.parameters() if p.requires_grad] for head in self.module.heads]
+
+    @cached_property
+    def _heads(self):
+        """The heads' parameters, head after head (as ``head_parameters``)."""
+        return [p for parameters in self._per_head for p in parameters]
+
+    @cached_property
+    def _head_tasks(self):
+        """The task of every parameter in :attr:`_heads`."""
+        return [task for task, parameters in enumerate(self._per_head) for _ in parameters]
+
+    @cached_property
+    def n_shared(self):
+        """Number of values in the shared (trunk) parameters."""
+        return sum(p.numel() for p in self._shared)
 
     @cached_property
     def labelled(self):
@@ -140,14 +160,14 @@ class TrainingStep:
                 grad_outputs=self._identity(), is_grads_batched=True, retain_graph=True,
                 allow_unused=True,
             )
-            self._head_jacobian = self._flatten(grads[1:], self._heads)
+            self._head_gradients, self._heads_apart = self._flatten(grads[1:], self._heads), False
             return grads[0].reshape(self.n_tasks, -1)
-        caught = [[] for _ in range(self.n_tasks)]
+        caught = self.representation.new_zeros((self.n_tasks,) + self.representation.shape)
 
         def catch(task, index):
             def hook(grad_inputs, grad_outputs):
                 if grad_inputs[index] is not None:
-                    caught[task].append(grad_inputs[index])
+                    caught[task] += grad_inputs[index]
             return hook
 
         handles = [node.register_hook(catch(task, index)) for task, node, index in readers]
@@ -157,12 +177,10 @@ class TrainingStep:
         finally:
             for handle in handles:
                 handle.remove()
-        # Head k's parameters only reach L_k: the summed gradient holds each
-        # head's own block, which is all a per-task head gradient has.
-        self._head_jacobian = self._head_blocks(grads[1:])
-        return torch.stack([
-            sum(parts) if parts else torch.zeros_like(self.representation) for parts in caught
-        ]).reshape(self.n_tasks, -1)
+        # Head k's parameters only reach L_k: the summed gradient holds, for
+        # each head, its own task's gradient.
+        self._head_gradients, self._heads_apart = grads[1:], True
+        return caught.view(self.n_tasks, -1)
 
     def _head_readers(self):
         """``(task, node, input index)`` for every graph node where a task's head reads
@@ -188,16 +206,6 @@ class TrainingStep:
                         pending.append(child)
             seen |= mine
         return readers
-
-    def _head_blocks(self, grads):
-        """Per-task head gradients (n_tasks, n_head_values) from ``grad(sum_k L_k, heads)``."""
-        flat = [(g if g is not None else torch.zeros_like(p)).reshape(1, -1)
-                for g, p in zip(grads, self._heads)]
-        rows, start = [], 0
-        for count in self._head_counts:
-            rows.append(torch.cat(flat[start:start + count], dim=1))
-            start += count
-        return torch.block_diag(*rows)
 
     @cached_property
     def last_shared_layer_slice(self):
@@ -322,7 +330,14 @@ class TrainingStep:
         elif "representation_gradients" in computed:
             representation = weights @ self.representation_gradients
             self.representation.backward(representation.view_as(self.representation))
-            self._set_gradients(self._heads, head_weights @ self._head_jacobian)
+            if self._heads_apart:
+                per_head = head_weights.unbind()
+                for parameter, grad, task in zip(self._heads, self._head_gradients,
+                                                 self._head_tasks):
+                    parameter.grad = (grad if grad is not None
+                                      else torch.zeros_like(parameter)) * per_head[task]
+            else:
+                self._set_gradients(self._heads, head_weights @ self._head_gradients)
         else:
             (weights * self.losses).sum().backward()
 

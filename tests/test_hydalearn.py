@@ -173,7 +173,9 @@ def test_representation_gradients_match_a_batched_backward(head_layer_sizes, dro
     expected = torch.autograd.grad(step.losses, [step.representation] + step._heads, eye,
                                    is_grads_batched=True, retain_graph=True, allow_unused=True)
     torch.testing.assert_close(step.representation_gradients, expected[0].reshape(3, -1))
-    torch.testing.assert_close(step._head_jacobian, step._flatten(expected[1:], step._heads))
+    for grad, task, per_task in zip(step._head_gradients, step._head_tasks, expected[1:]):
+        torch.testing.assert_close(grad, per_task[task])  # each head: its own task's gradient
+        assert torch.all(per_task[np.arange(3) != task] == 0)
     # Losses that are not stacked from separate heads: the batched pass is used.
     unstacked = TrainingStep(module, step.criterion, X, y, step.representation,
                              step.losses * 1.0, learning_rate=0.1)
