@@ -82,8 +82,10 @@ def methods():
                             hydalearn=name == "hydalearn"))
         if name == "hydalearn":
             # The open question of the method: gains on the batch or on held-out data.
-            found.append(Method("hydalearn-heldout", "network",
-                                _hyda(HydaLearn(gain_data="heldout")),
+            # Whichever the default is, the other one is compared too.
+            other = "batch" if HydaLearn().gain_data in ("auto", "heldout") else "heldout"
+            found.append(Method(f"hydalearn-{other}", "network",
+                                _hyda(HydaLearn(gain_data=other)),
                                 multitask=True, hydalearn=True))
     found.append(Method("MLPClassifier", "network", _mlp))
     found.append(Method("HistGradientBoosting", "boosting", _boosting))

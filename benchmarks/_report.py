@@ -21,8 +21,7 @@ from _tasks import TASKS
 
 FIGURES = ("accuracy.png", "weight_trajectories.png", "scaling_rows.png", "scaling_tasks.png")
 STATIC = "_static/benchmarks"
-GLANCE_METHODS = ("single-task", "equal", "hydalearn", "hydalearn-heldout", "MLPClassifier",
-                  "HistGradientBoosting")
+BASELINES = ("MLPClassifier", "HistGradientBoosting")
 
 
 def write_page(results, page, figures_dir):
@@ -42,7 +41,7 @@ def write_page(results, page, figures_dir):
         weights = _read(results / "weight_means.csv")
         sections += [_glance(runs), _setup(results), _results(runs), _lending(runs),
                      _support2(runs),
-                     _weights(weights, results), _limits(runs, weights)]
+                     _weights(weights, results), _limits(runs, weights, results)]
     if (results / "scaling_rows.csv").exists():
         sections.append(_speed(results))
     page.parent.mkdir(parents=True, exist_ok=True)
@@ -130,6 +129,13 @@ def _header(results, runs):
                   f"{info['sklearn']}, hydasklearn {info['hydasklearn']}; {info['date']}, "
                   + (f"{info['wall_time_s'] / 60:.0f} min." if info.get("complete", True) else
                      "**stopped by a time limit before the end: partial results**.")]
+    for part in ("accuracy", "speed"):
+        info = _info(results, part)
+        if info and info.get("package_modified"):
+            lines += [f"* The {part} part ran at commit {info.get('git_commit', '?')} with "
+                      "uncommitted changes to the package."]
+        if info and info.get("notes"):
+            lines += [f"* Note on the {part} part: {info['notes']}"]
     accuracy = _info(results, "accuracy")
     if accuracy and accuracy["mode"] == "quick":
         lines += ["", ".. warning::", "",
@@ -146,23 +152,26 @@ def _header(results, runs):
 
 def _glance(runs):
     """One row per task: mean test ROC AUC of the key methods."""
-    others = [m for m in dict.fromkeys(runs["method"]) if m not in GLANCE_METHODS]
+    key = ["single-task", "equal", *_hydalearn_methods(runs), *BASELINES]
+    others = [m for m in dict.fromkeys(runs["method"]) if m not in key]
     rows = []
     for name in dict.fromkeys(runs["task"]):
         best_other, value = _best(runs, name, others)
-        rows.append([TASKS[name].title,
-                     *(f"{mean_auc(runs, name, m):.4f}" for m in GLANCE_METHODS),
+        rows.append([TASKS[name].title, *(f"{mean_auc(runs, name, m):.4f}" for m in key),
                      f"{value:.4f} ({best_other})"])
-    clear = {ref: sum(verdict(paired(runs, name, "hydalearn", ref)) == "better"
-                      for name in dict.fromkeys(runs["task"]))
-             for ref in ("single-task", "equal")}
+    tasks = list(dict.fromkeys(runs["task"]))
+    counts = []
+    for method in _hydalearn_methods(runs):
+        clear = {ref: sum(verdict(paired(runs, name, method, ref)) == "better" for name in tasks)
+                 for ref in ("single-task", "equal")}
+        counts.append(f"``{method}`` was clearly better than single-task learning on "
+                      f"{clear['single-task']} of {len(tasks)} tasks and than equal weighting "
+                      f"on {clear['equal']}")
     return "\n".join([
         "At a glance", "-----------", "",
-        _table("Mean test ROC AUC of the main task", ["task", *GLANCE_METHODS,
-               "best other strategy"], rows), "",
-        f"HydaLearn (default options) was clearly better than single-task learning on "
-        f"{clear['single-task']} of {runs['task'].nunique()} tasks and clearly better than "
-        f"equal weighting on {clear['equal']} (paired over seeds; see the verdicts below)."])
+        _table("Mean test ROC AUC of the main task", ["task", *key, "best other strategy"],
+               rows), "",
+        "; ".join(counts) + " (paired differences over seeds; see the verdicts below)."])
 
 
 def _setup(results):
@@ -176,9 +185,13 @@ def _setup(results):
               "* one ``HydaMultiTaskClassifier`` per weighting strategy of "
               "``hydasklearn.weighting.STRATEGIES`` (as registered when the benchmark ran; "
               "strategy options at their defaults), fitted on every target;",
-              "* ``hydalearn-heldout``: HydaLearn with its gains measured on a held-out "
-              "main-task batch (``HydaLearn(gain_data='heldout')``) instead of the current "
-              "mini-batch;",
+              "* ``hydalearn`` is HydaLearn with the package's defaults, "
+              + (("at run time " + ", ".join(f"``{k}={v!r}``" for k, v in
+                                              accuracy["hydalearn_defaults"].items()))
+                 if accuracy.get("hydalearn_defaults") else "(not recorded with this run)")
+              + "; ``hydalearn-batch`` / ``hydalearn-heldout`` is HydaLearn with the other "
+              "choice of the data its gains are measured on (the current mini-batch, or a "
+              "held-out batch of training rows);",
               "* scikit-learn's ``MLPClassifier`` and ``HistGradientBoostingClassifier`` on "
               "the main target (what many users would pick instead).", "",
               "Protocol. For every task and seed, one stratified split into 60% training, 20% "
@@ -225,6 +238,21 @@ def _results(runs):
         lines += [f"* {r.method} on {r.task}, seed {r.seed}: ``{r.error}``"
                   for r in errors.itertuples()]
     return "\n".join(lines)
+
+
+def _hydalearn_methods(runs):
+    return [m for m in dict.fromkeys(runs["method"]) if m.startswith("hydalearn")]
+
+
+def gain_data(method, info):
+    """The data HydaLearn's gains were measured on: "batch", "heldout" or "unknown"."""
+    if method.startswith("hydalearn-"):
+        return method.removeprefix("hydalearn-")
+    defaults = (info or {}).get("hydalearn_defaults", {})
+    value = defaults.get("gain_data", "unknown")
+    if value == "auto":  # held-out, except for the representation approximation
+        return "batch" if defaults.get("approximation") == "representation" else "heldout"
+    return value
 
 
 def _between(value, a, b):
@@ -313,44 +341,58 @@ def _weights(weights, results):
     return "\n".join(lines)
 
 
-def _limits(runs, weights):
+def _limits(runs, weights, results):
     lines = ["Where HydaLearn does not help, and why", "--------------------------------------",
              ""]
     if "hydalearn" not in set(runs["method"]):
         return ""
     for name in dict.fromkeys(runs["task"]):
-        title = TASKS[name].title
-        vs_single = paired(runs, name, "hydalearn", "single-task")
-        vs_equal = paired(runs, name, "hydalearn", "equal")
+        parts = []
+        for method in _hydalearn_methods(runs):
+            vs_single = paired(runs, name, method, "single-task")
+            vs_equal = paired(runs, name, method, "equal")
+            parts.append(f"``{method}`` against single-task {describe(vs_single)}: "
+                         f"{verdict(vs_single)}; against equal weighting {describe(vs_equal)}: "
+                         f"{verdict(vs_equal)}")
         best, value = _best(runs, name)
-        text = (f"* **{title}**: HydaLearn against single-task {describe(vs_single)}: "
-                f"{verdict(vs_single)}; against equal weighting {describe(vs_equal)}: "
-                f"{verdict(vs_equal)}. Best method: {best} ({value:.4f}).")
-        lines.append(text)
-    main_share = weights[weights["is_main"] & (weights["method"] == "hydalearn")] \
-        if not weights.empty else pd.DataFrame()
+        lines.append(f"* **{TASKS[name].title}**: " + ". ".join(parts)
+                     + f". Best method: {best} ({value:.4f}).")
     lines += ["", "Reasons, with the numbers that support them:", ""]
-    if len(main_share):
-        shares = ", ".join(f"{r.task} {r.mean_weight:.2f}" for r in main_share.itertuples())
-        hydalearn = weights[weights["method"] == "hydalearn"]
-        n_tasks = hydalearn.groupby("task", sort=False).size().to_dict()
-        heldout = weights[weights["is_main"] & (weights["method"] == "hydalearn-heldout")]
-        heldout_shares = ", ".join(f"{r.task} {r.mean_weight:.2f}" for r in heldout.itertuples())
+    info = _info(results, "accuracy")
+    by_data = {gain_data(m, info): m for m in _hydalearn_methods(runs)}
+    main = weights[weights["is_main"]] if not weights.empty else pd.DataFrame()
+    if "batch" in by_data and len(main):
+        batch = by_data["batch"]
+        n_tasks = weights[weights["method"] == batch].groupby("task", sort=False).size()
+        shares = {data: ", ".join(f"{r.task} {r.mean_weight:.2f}" for r in
+                                  main[main["method"] == m].itertuples())
+                  for data, m in by_data.items()}
         between = [name for name in dict.fromkeys(runs["task"]) if _between(
-            mean_auc(runs, name, "hydalearn"), mean_auc(runs, name, "single-task"),
+            mean_auc(runs, name, batch), mean_auc(runs, name, "single-task"),
             mean_auc(runs, name, "equal"))]
         lines.append(
-            "* **The main task's own gain dominates.** With gains measured on the current "
-            "mini-batch, the main task's gain is about :math:`\\eta \\lVert g_0 \\rVert^2`, "
-            "while an auxiliary task's is :math:`\\eta \\langle g_0, g_k \\rangle`, which is "
-            "smaller unless its gradient is at least as large and aligned. The main task's "
-            "mean weight (out of a total equal to the number of tasks: "
-            f"{', '.join(f'{k} {v}' for k, v in n_tasks.items())}) was: {shares}"
-            + (f"; with held-out gains: {heldout_shares}" if heldout_shares else "")
-            + ". So HydaLearn trains closer to single-task learning than equal weighting "
-            f"does; its mean test ROC AUC lay between the two on {len(between)} of "
+            "* **With gains on the current batch, the main task's own gain dominates.** The "
+            "main task's gain is then about :math:`\\eta \\lVert g_0 \\rVert^2`, an "
+            "auxiliary task's :math:`\\eta \\langle g_0, g_k \\rangle`, which is smaller unless "
+            "its gradient is at least as large and aligned; the main task's gain also rewards "
+            "fitting the batch's own noise. The main task's mean weight (out of a total equal "
+            "to the number of tasks: " + ", ".join(f"{k} {v}" for k, v in n_tasks.items())
+            + ") was, with batch gains (``" + batch + "``): " + shares["batch"]
+            + "".join(f"; with {d} gains (``{m}``): {shares[d]}" for d, m in by_data.items()
+                      if d != "batch")
+            + f". With batch gains HydaLearn trains close to single-task learning; its mean "
+            f"test ROC AUC lay between single-task and equal weighting on {len(between)} of "
             f"{runs['task'].nunique()} tasks" + (f" ({', '.join(between)})" if between else "")
             + ".")
+        helped = [(name, mean_auc(runs, name, "equal") - mean_auc(runs, name, "single-task"),
+                   mean_auc(runs, name, batch) - mean_auc(runs, name, "single-task"))
+                  for name in dict.fromkeys(runs["task"])]
+        helped = [h for h in helped if h[1] > 0.005]
+        if helped:
+            lines[-1] += (" Where equal weighting raised the mean test ROC AUC over single-task "
+                          "learning by more than 0.005, HydaLearn with batch gains got: "
+                          + "; ".join(f"{name} {h:+.4f} against {e:+.4f}"
+                                      for name, e, h in helped) + ".")
     gaps = []
     for name in dict.fromkeys(runs["task"]):
         networks = [m for m in dict.fromkeys(runs["method"]) if m != "HistGradientBoosting"]

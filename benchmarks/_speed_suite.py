@@ -126,8 +126,9 @@ def scaling_with_tasks(settings, log=print):
     """
     strategies = {name: name for name in STRATEGIES}
     if "hydalearn" in STRATEGIES:
+        other = "batch" if HydaLearn().gain_data in ("auto", "heldout") else "heldout"
         strategies.update({
-            "hydalearn-heldout": HydaLearn(gain_data="heldout"),
+            f"hydalearn-{other}": HydaLearn(gain_data=other),
             "hydalearn-exact": HydaLearn(approximation="exact"),
             "hydalearn-representation": HydaLearn(approximation="representation"),
         })

@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -51,6 +52,7 @@ from _speed_suite import run_speed_scripts, scaling_with_rows, scaling_with_task
 from _tasks import TASKS  # noqa: E402
 
 import hydasklearn  # noqa: E402
+from hydasklearn.weighting import HydaLearn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -91,6 +93,7 @@ def preset(quick):
 
 
 def main(argv=None):
+    global RESULTS  # --results redirects every output of the run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="2 seeds, 2 candidates, 3,000 rows per task, rows up to 1e5")
@@ -104,10 +107,13 @@ def main(argv=None):
                         help="speed part without the bench_*.py scripts")
     parser.add_argument("--speed-threads", type=int, default=1,
                         help="threads of every fit in the scaling part")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="folder of the CSV and PNG results (default: benchmarks/results)")
     parser.add_argument("--no-page", action="store_true", help="do not rewrite the docs page")
     parser.add_argument("--page-only", action="store_true",
                         help="only rewrite the docs page from the results already there")
     args = parser.parse_args(argv)
+    RESULTS = args.results.resolve()
     settings = preset(args.quick)
     if args.seeds:
         settings.seeds = list(range(args.seeds))
@@ -209,7 +215,20 @@ def run_info(settings, part, wall_time):
         "date": time.strftime("%Y-%m-%d"),
         "wall_time_s": wall_time,
         "complete": wall_time is not None,
+        "git_commit": _git("rev-parse", "--short", "HEAD"),
+        # Uncommitted changes of the package make a run hard to reproduce: say so.
+        "package_modified": bool(_git("status", "--porcelain", "--", "hydasklearn")),
+        "hydalearn_defaults": {k: v for k, v in HydaLearn().get_params().items()
+                               if isinstance(v, (str, int, float, type(None)))},
     }
+
+
+def _git(*arguments):
+    try:
+        return subprocess.run(["git", *arguments], capture_output=True, text=True, cwd=ROOT,
+                              timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
 
 
 if __name__ == "__main__":
