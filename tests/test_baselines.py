@@ -66,10 +66,12 @@ def test_gcs_gates_each_auxiliary_gradient_on_its_cosine_with_the_main(weighted,
     # g1 at 45 degrees of g0 (cos 0.707), g2 at 135 degrees (cos -0.707), g3 unlabelled (zero).
     g = [[2.0, 0.0, 0.0], [1.0, 1.0, 0.0], [-1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
     strategy = started(GradientCosineSimilarity(weighted=weighted), ["binary"] * 4)
-    decision = strategy.weigh(stub_step(g))
-    assert decision.weights.tolist() == [1.0, 1.0, 1.0, 1.0]  # heads keep their own losses
-    np.testing.assert_allclose(decision.gains, [1.0, gate, 0.0, 0.0])
+    step = stub_step(g)
+    decision = strategy.weigh(step)
+    np.testing.assert_allclose(decision.weights, [1.0, gate, 0.0, 0.0])
+    np.testing.assert_allclose(decision.gains, [1.0, 2 ** -0.5, -(2 ** -0.5), 0.0])
     np.testing.assert_allclose(decision.shared_gradient, [2.0 + gate, gate, 0.0])
+    assert step.head_weights.tolist() == [1.0, 1.0, 1.0, 1.0]  # heads keep their own losses
 
 
 # ------------------------------------------------------------------------- OL-AUX
@@ -178,10 +180,11 @@ def test_pcgrad_projection_by_hand():
     # g0 = (1, 0), g1 = (-1, 1) conflict (<g0, g1> = -1):
     # g0' = g0 + (1 / 2) g1 = (0.5, 0.5), g1' = g1 + g0 = (0, 1); sum (0.5, 1.5).
     strategy = started(PCGrad(random_state=0), ["binary", "binary"])
-    decision = strategy.weigh(stub_step([[1.0, 0.0], [-1.0, 1.0]]))
+    step = stub_step([[1.0, 0.0], [-1.0, 1.0]])
+    decision = strategy.weigh(step)
     np.testing.assert_allclose(decision.shared_gradient, [0.5, 1.5])
-    np.testing.assert_allclose(decision.gains, [2.0, 1.5])
-    assert decision.weights.tolist() == [1.0, 1.0]
+    np.testing.assert_allclose(decision.weights, [2.0, 1.5])  # effective trunk weights
+    assert step.head_weights.tolist() == [1.0, 1.0]
 
 
 def test_pcgrad_order_matters_and_comes_from_the_seed():
@@ -203,7 +206,7 @@ def test_pcgrad_order_matters_and_comes_from_the_seed():
     runs = []
     for _ in range(2):
         strategy = started(PCGrad(random_state=3), ["binary"] * 3)
-        runs.append([strategy.weigh(stub_step(g)).gains.tolist() for _ in range(20)])
+        runs.append([strategy.weigh(stub_step(g)).weights.tolist() for _ in range(20)])
     assert runs[0] == runs[1]
     assert len({tuple(gains) for gains in runs[0]}) > 1  # different orders were drawn
 
@@ -308,7 +311,23 @@ def test_inner_product_strategies_read_the_steps_gramian(strategy):
     ours = strategy.weigh(step)
     assert "gramian" in step.__dict__  # cached by the step, not recomputed by the strategy
     by_hand = started(type(strategy)(**strategy.get_params()), kinds).weigh(reference)
-    np.testing.assert_allclose(ours.gains, by_hand.gains, rtol=1e-6)
+    np.testing.assert_allclose(ours.weights, by_hand.weights, rtol=1e-6)
+    if ours.gains is not None:
+        np.testing.assert_allclose(ours.gains, by_hand.gains, rtol=1e-6)
+
+
+@pytest.mark.parametrize("strategy", [GradientCosineSimilarity(weighted=True),
+                                      PCGrad(random_state=0)])
+def test_trunk_only_strategies_leave_the_heads_their_own_gradients(strategy):
+    step, module, kinds = tiny_step()
+    decision = started(strategy, kinds).weigh(step)
+    jacobian = step.jacobian.detach()
+    module.zero_grad()
+    step.apply(decision.weights, decision.shared_gradient)
+    trunk = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
+    heads = torch.cat([p.grad.reshape(-1) for p in module.heads.parameters()])
+    np.testing.assert_allclose(trunk, decision.weights @ jacobian[:, :step.n_shared], atol=1e-12)
+    np.testing.assert_allclose(heads, jacobian[:, step.n_shared:].sum(dim=0), atol=1e-12)
 
 
 # ------------------------------------------------------------------------ torchjd
@@ -325,16 +344,18 @@ def test_torchjd_aggregates_the_labelled_tasks_shared_gradients(name):
     aggregation = pytest.importorskip("torchjd.aggregation")
     g = torch.tensor([[-4.0, 1.0, 1.0], [6.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
     torch.manual_seed(0)
-    decision = started(TorchJDAggregator(name), ["binary"] * 3).weigh(
-        stub_step(g, labelled=[4, 4, 0], dtype=torch.float32))
-    assert decision.weights.tolist() == [1.0, 1.0, 1.0]
+    step = stub_step(g, labelled=[4, 4, 0], dtype=torch.float32)
+    decision = started(TorchJDAggregator(name), ["binary"] * 3).weigh(step)
+    assert step.head_weights.tolist() == [1.0, 1.0, 1.0]
     torch.manual_seed(0)
     expected = getattr(aggregation, {"upgrad": "UPGrad", "mgda": "MGDA",
                                      "graddrop": "GradDrop"}[name])()(g[:2])
     np.testing.assert_allclose(decision.shared_gradient, expected, rtol=1e-4, atol=1e-6)
-    if name != "graddrop":  # a weighted aggregator: its weights are recorded as gains
-        assert decision.gains[2] == 0
-        np.testing.assert_allclose(decision.gains @ g, expected, rtol=1e-4, atol=1e-6)
+    if name == "graddrop":  # not a weighted combination: ones are recorded
+        assert decision.weights.tolist() == [1.0, 1.0, 1.0]
+    else:  # the effective trunk weights, 0 for the unlabelled task
+        assert decision.weights[2] == 0
+        np.testing.assert_allclose(decision.weights @ g, expected, rtol=1e-4, atol=1e-6)
 
 
 def test_torchjd_rejects_unknown_names():

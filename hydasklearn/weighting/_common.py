@@ -12,19 +12,21 @@ def equal_weights(step):
     return TaskWeights(torch.ones(step.n_tasks, device=step.losses.device))
 
 
-def trunk_update(step, coefficients):
-    """Decision of a strategy that changes only the trunk's update direction.
+def trunk_update(step, coefficients, gains=None):
+    """Decision of a strategy that steers only the trunk: ``sum_k c_k g_k``.
 
     The trunk moves along ``sum_k coefficients[k] * g_k`` (``g_k`` the rows of
-    ``step.shared_gradients``); every head keeps its own gradient (weight 1),
-    as in the papers of these methods. The coefficients are recorded as the
-    step's gains, so ``gain_history_`` holds the effective trunk weights while
-    ``weight_history_`` holds the heads' weights (all ones).
+    ``step.shared_gradients``), returned as the shared gradient; every head
+    keeps its own loss's gradient (``step.head_weights`` set to ones), as in
+    the papers of these methods. The coefficients are the recorded task
+    weights, so ``weight_history_`` holds the effective trunk weights.
 
     Parameters
     ----------
     step : TrainingStep
     coefficients : Tensor of shape (n_tasks,)
+    gains : Tensor of shape (n_tasks,) or None
+        Scores to record in ``gain_history_``.
 
     Returns
     -------
@@ -32,8 +34,8 @@ def trunk_update(step, coefficients):
     """
     shared = step.shared_gradients
     coefficients = coefficients.detach().to(shared)
-    return TaskWeights(torch.ones_like(coefficients), gains=coefficients,
-                       shared_gradient=coefficients @ shared)
+    step.head_weights = torch.ones_like(coefficients)
+    return TaskWeights(coefficients, gains=gains, shared_gradient=coefficients @ shared)
 
 
 class LearntParameters:

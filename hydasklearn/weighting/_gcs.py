@@ -52,8 +52,8 @@ class GradientCosineSimilarity(WeightingStrategy):
     Notes
     -----
     As in Du et al., the gate applies to the shared parameters only: every
-    head is trained on its own loss. So ``weight_history_`` is all ones and
-    ``gain_history_`` records the gates (1 for the main task). A task with no
+    head is trained on its own loss. ``weight_history_`` records the gates
+    (1 for the main task), ``gain_history_`` the cosines. A task with no
     label in the batch has a zero gradient, a cosine of 0 and gate 0.
 
     References
@@ -72,8 +72,8 @@ class GradientCosineSimilarity(WeightingStrategy):
     >>> y = np.column_stack([X[:, 0] > 0, X[:, 0] + 0.1 * X[:, 1]])
     >>> model = HydaMultiTaskClassifier(weighting=GradientCosineSimilarity(weighted=True),
     ...                                 max_iter=5, random_state=0).fit(X, y)
-    >>> gates = model.gain_history_
-    >>> bool(np.all(gates[:, 0] == 1) and np.all((gates[:, 1] >= 0) & (gates[:, 1] <= 1)))
+    >>> gates, cosines = model.weight_history_, model.gain_history_
+    >>> bool(np.all(gates[:, 0] == 1) and np.allclose(gates[:, 1], cosines[:, 1].clip(0)))
     True
     """
 
@@ -89,20 +89,21 @@ class GradientCosineSimilarity(WeightingStrategy):
     def weigh(self, step):
         if step.n_tasks == 1:
             return equal_weights(step)
-        return trunk_update(step, self.gates(step.gramian))
+        cosine = cosine_to_main(step.gramian)
+        return trunk_update(step, self.gates(cosine), gains=cosine)
 
-    def gates(self, gramian):
+    def gates(self, cosine):
         """Coefficient of every task's gradient in the trunk update (main first, always 1).
 
         Parameters
         ----------
-        gramian : Tensor of shape (n_tasks, n_tasks)
+        cosine : Tensor of shape (n_tasks,)
+            See :func:`cosine_to_main`.
 
         Returns
         -------
         Tensor of shape (n_tasks,)
         """
-        cosine = cosine_to_main(gramian)
         gates = cosine.clamp(min=0) if self.weighted else (cosine > 0).to(cosine)
         gates[0] = 1.0
         return gates

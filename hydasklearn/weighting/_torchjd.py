@@ -70,10 +70,10 @@ class TorchJDAggregator(WeightingStrategy):
     Notes
     -----
     The aggregator acts on the shared parameters only: every head is trained
-    on its own loss (torchjd's multi-task convention). ``weight_history_`` is
-    therefore all ones; ``gain_history_`` records the effective trunk weights
-    (the trunk update is ``sum_k c_k g_k``) for aggregators that are weighted
-    combinations, NaN for the others. Tasks with no label in the batch are
+    on its own loss (torchjd's multi-task convention). ``weight_history_``
+    records the effective trunk weights (the trunk update is
+    ``sum_k c_k g_k``) for aggregators that are weighted combinations, and
+    ones for the others (e.g. GradDrop). Tasks with no label in the batch are
     left out of the aggregation (a zero row would, e.g., make MGDA's update
     zero). Randomised aggregators draw from torch's random state, which the
     estimator seeds from its ``random_state``.
@@ -134,6 +134,7 @@ class TorchJDAggregator(WeightingStrategy):
             else:
                 decision = equal_weights(step)
                 decision.shared_gradient = self.aggregator_(step.shared_gradients[active].detach())
+                step.head_weights = decision.weights
                 return decision
         coefficients = torch.zeros(step.n_tasks, dtype=active_weights.dtype,
                                    device=active_weights.device)
