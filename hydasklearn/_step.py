@@ -6,7 +6,10 @@ strategies need: per-task gradients of the shared parameters, their Gramian,
 gradients with respect to the shared representation, and look-ahead
 evaluations of the main-task loss. After the strategy has chosen its weights,
 :meth:`TrainingStep.apply` writes the weighted gradient into ``.grad``, from the
-per-task gradients when they were computed, else with one backward pass.
+per-task gradients when they were computed, else with one backward pass. A
+strategy whose weights depend only on the gradients at the representation can
+instead choose them during the one backward pass
+(:meth:`TrainingStep.backward_weighted_at_representation`).
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ class TrainingStep:
         self._sample_batch = sample_batch
         self.n_tasks = len(losses)
         self.head_weights = None
+        self._backward_done = False
 
     # Parameter lists are looked up only when a strategy needs gradients:
     # a strategy that only reads the losses skips them.
@@ -207,6 +211,69 @@ class TrainingStep:
             seen |= mine
         return readers
 
+    def backward_weighted_at_representation(self, choose):
+        """One backward pass whose task weights are chosen on the way.
+
+        Runs the backward pass of ``sum_k L_k``; when the gradient reaches the
+        shared representation, where every task's part is still apart,
+        ``choose(representation_gradients)`` returns the task weights and the
+        trunk receives ``sum_k w_k dL_k/dh`` instead. Each head receives its
+        own task's gradient at weight 1 (as with :attr:`head_weights` set to
+        ones). The whole weighted update thus costs one backward pass, as
+        equal weighting does, plus hooks; :meth:`apply` then does nothing.
+        Where the tasks' graphs are not separate (see
+        :attr:`representation_gradients`), the weights are chosen first and
+        applied with :meth:`apply`.
+
+        Parameters
+        ----------
+        choose : callable
+            ``choose(Tensor of shape (n_tasks, batch_size * width)) -> Tensor
+            of shape (n_tasks,)``.
+
+        Returns
+        -------
+        Tensor of shape (n_tasks,)
+            The weights ``choose`` returned.
+        """
+        readers = self._head_readers()
+        if readers is None:
+            weights = choose(self.representation_gradients)
+            self.head_weights = torch.ones_like(weights)
+            self.apply(weights)
+            self._backward_done = True
+            return weights
+        caught = self.representation.new_zeros((self.n_tasks,) + self.representation.shape)
+        chosen = []
+
+        def catch(task, index):
+            def hook(grad_inputs, grad_outputs):
+                if grad_inputs[index] is not None:
+                    caught[task] += grad_inputs[index]
+            return hook
+
+        def reweigh(grad_outputs):
+            # Every head has passed its gradient on: the trunk's turn.
+            gradients = caught.view(self.n_tasks, -1)
+            weights = choose(gradients).detach().to(gradients)
+            chosen.append(weights)
+            replaced = list(grad_outputs)
+            replaced[self.representation.output_nr] = (weights @ gradients).view_as(
+                self.representation)
+            return tuple(replaced)
+
+        handles = [node.register_hook(catch(task, index)) for task, node, index in readers]
+        handles.append(self.representation.grad_fn.register_prehook(reweigh))
+        try:
+            self.losses.sum().backward(retain_graph=True)
+        finally:
+            for handle in handles:
+                handle.remove()
+        self.__dict__["representation_gradients"] = caught.view(self.n_tasks, -1)
+        self.head_weights = torch.ones_like(chosen[0])
+        self._backward_done = True
+        return chosen[0]
+
     @cached_property
     def last_shared_layer_slice(self):
         """Columns of :attr:`shared_gradients` that belong to the trunk's last linear layer."""
@@ -311,8 +378,12 @@ class TrainingStep:
         No backward pass is repeated: with :attr:`jacobian` computed, the
         update is assembled from it; with only :attr:`representation_gradients`
         computed, one backward pass runs through the trunk alone; with neither,
-        one ordinary backward pass of the weighted loss.
+        one ordinary backward pass of the weighted loss. After
+        :meth:`backward_weighted_at_representation` the gradients are already
+        written and this does nothing.
         """
+        if self._backward_done:
+            return
         weights = weights.detach().to(self.losses)
         head_weights = weights if self.head_weights is None else (
             self.head_weights.detach().to(self.losses))

@@ -386,6 +386,31 @@ def test_weigh_heads_scales_the_heads_too():
         torch.testing.assert_close(gradient, parameter.grad)
 
 
+@pytest.mark.parametrize("stacked", [True, False])
+def test_representation_weights_chosen_inside_one_backward_pass(stacked):
+    module, X, y = tiny_problem()
+    step = make_step(module, X, y)
+    if not stacked:  # graphs not separate: weights chosen first, then applied
+        step = TrainingStep(module, step.criterion, X, y, step.representation,
+                            step.losses * 1.0, learning_rate=0.1)
+    decision = HydaLearn("representation").weigh(step)
+    step.apply(decision.weights)  # already done: nothing happens
+    got = [p.grad.clone() for p in module.parameters()]
+    # Reference: gains from the representation gradients, trunk along
+    # sum_k w_k g_k, every head along its own task's gradient.
+    module.zero_grad()
+    reference = make_step(module, X, y)
+    gains = 0.1 * (reference.representation_gradients @ reference.representation_gradients[0])
+    torch.testing.assert_close(decision.gains, gains)
+    torch.testing.assert_close(decision.weights, gains_to_weights(gains))
+    reference.head_weights = torch.ones(3, dtype=torch.float64)
+    reference.apply(decision.weights)
+    for gradient, parameter in zip(got, module.parameters()):
+        torch.testing.assert_close(gradient, parameter.grad)
+    torch.testing.assert_close(step.representation_gradients,
+                               reference.representation_gradients)
+
+
 @pytest.mark.parametrize("head_weights", [None, [1.0, 1.0, 1.0]])
 def test_the_update_is_the_same_from_any_computed_gradients(head_weights):
     module, X, y = tiny_problem()

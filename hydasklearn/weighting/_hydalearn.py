@@ -75,8 +75,11 @@ class HydaLearn(WeightingStrategy):
           batch this is a row of the Gramian of the task gradients and needs
           no extra forward pass (about (2K + 3)F).
         - ``"representation"``: the same inner products, taken on gradients
-          with respect to the trunk's output, so the per-task backward passes
-          stop at the heads (about 3F). Needs the gains on the current batch.
+          with respect to the trunk's output (as LibMTL's ``rep_grad``). The
+          weights are chosen inside the step's one backward pass, when the
+          gradient reaches the trunk's output and every task's part is still
+          apart (about 3F, as equal weighting). Needs the gains on the
+          current batch.
 
         Measured epoch times against equal weighting (3 tasks, MLP 2 x 128,
         batch 256, 2 CPU threads) are in ``benchmarks/README.md``.
@@ -170,10 +173,25 @@ class HydaLearn(WeightingStrategy):
     def weigh(self, step):
         if step.n_tasks == 1:
             return TaskWeights(torch.ones(1, device=step.losses.device))
+        if self.approximation == "representation" and not self.weigh_heads:
+            # The weights are chosen inside the one backward pass, when the
+            # gradient reaches the trunk's output (TrainingStep).
+            found = []
+
+            def choose(representation_gradients):
+                found.append(self._representation_gains(step, representation_gradients))
+                return gains_to_weights(found[0], self.normalization)
+
+            weights = step.backward_weighted_at_representation(choose)
+            return TaskWeights(weights, gains=found[0])
         gains = self.gains(step).detach()
         if not self.weigh_heads:
             step.head_weights = torch.ones_like(gains)  # the weights steer the trunk only
         return TaskWeights(gains_to_weights(gains, self.normalization), gains=gains)
+
+    def _representation_gains(self, step, representation_gradients):
+        eta = self.step_size if self.step_size is not None else step.learning_rate
+        return (eta * (representation_gradients @ representation_gradients[0])).detach()
 
     def gains(self, step):
         """Main-task gain of a look-ahead step along each task's gradient.
@@ -191,8 +209,7 @@ class HydaLearn(WeightingStrategy):
         if source == "auto":
             source = "batch" if self.approximation == "representation" else "heldout"
         if self.approximation == "representation":
-            representation_gradients = step.representation_gradients
-            return eta * (representation_gradients @ representation_gradients[0])
+            return self._representation_gains(step, step.representation_gradients)
         if self.approximation == "first_order":
             if source == "batch":
                 return eta * step.gramian[0]
