@@ -17,15 +17,12 @@ Targets: exact <= 3.5x, first_order <= 2.5x, representation <= 1.3x.
 
 from __future__ import annotations
 
-import argparse
 import platform
-import warnings
 
 import numpy as np
 import torch
 
-from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn.datasets import make_auxiliary_tasks
+from _epoch_timing import speed_arguments, time_round_robin
 from hydasklearn.weighting import HydaLearn
 
 CONFIGURATIONS = {
@@ -40,32 +37,10 @@ TARGETS = {"representation": 1.3, "first_order batch": 2.5, "first_order heldout
            "exact batch": 3.5, "exact heldout": 3.5}
 
 
-def epoch_times(weighting, X, y, epochs, seed):
-    model = HydaMultiTaskClassifier(
-        hidden_layer_sizes=(128, 128), weighting=weighting, batch_size=256,
-        max_iter=epochs, n_iter_no_change=epochs + 1, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(X, y)
-    return list(model.net_.history[1:, "dur"])
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per fit (first dropped)")
-    parser.add_argument("--samples", type=int, default=16384)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--only", nargs="*", default=None, help="configurations to time")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    X, y, _ = make_auxiliary_tasks(n_samples=args.samples, n_features=20,
-                                   aux_relations=("related", "noise"), random_state=0)
+    args = speed_arguments(__doc__.splitlines()[0]).parse_args(argv)
     names = [n for n in CONFIGURATIONS if args.only is None or n in args.only or n == "equal"]
-    times = {name: [] for name in names}
-    for repeat in range(args.repeats):
-        for name in names:
-            times[name] += epoch_times(CONFIGURATIONS[name], X, y, args.epochs, seed=repeat)
+    times = time_round_robin(CONFIGURATIONS, names, args)
     print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
           f"{args.threads} threads; {args.samples} samples, batch 256, 3 tasks, MLP 2x128; "
           f"{args.repeats} repeats x {args.epochs - 1} timed epochs")

@@ -431,7 +431,9 @@ _SHARED_ATTRIBUTES_DOC = """
     weight_history_ : ndarray of shape (n_steps, n_tasks)
         Task weights used at every optimiser step.
     gain_history_ : ndarray of shape (n_steps, n_tasks)
-        HydaLearn's main-task gains per step (NaN for strategies without gains).
+        What the weighting strategy derived each step's weights from, per task:
+        main-task gains for HydaLearn, OL-AUX and SLGrad, the cosine with the
+        main task's gradient for GCS; NaN for strategies that record none.
     validation_loss_curve_ : list of float
         Main-task validation loss per epoch (only with ``early_stopping``).
     weighting_ : WeightingStrategy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import torch
 
 from ._base import TaskWeights
@@ -59,3 +61,23 @@ class LearntParameters:
         self.values.grad = gradient.detach().to(self.values).clone()
         self.optimizer.step()
         return self.values.detach()
+
+
+def check_learning_rate(strategy, value):
+    """Raise unless a strategy's own learning rate is a positive number or None."""
+    if value is not None and not (isinstance(value, Real) and value > 0):
+        raise ValueError(f"{type(strategy).__name__} learning_rate must be > 0 or None, "
+                         f"got {value!r}.")
+
+
+def learnt_parameters(learnt, initial, step, learning_rate):
+    """``learnt``, or new :class:`LearntParameters` when it is None.
+
+    Created at the first step because the network's learning rate, the
+    default of ``learning_rate``, is known only then.
+    """
+    if learnt is not None:
+        return learnt
+    rate = step.learning_rate if learning_rate is None else learning_rate
+    return LearntParameters(initial, rate)
+

@@ -7,7 +7,7 @@ from numbers import Real
 import torch
 
 from ._base import TaskWeights, WeightingStrategy
-from ._common import LearntParameters, equal_weights
+from ._common import check_learning_rate, equal_weights, learnt_parameters
 
 
 def gradnorm_weight_gradient(weights, gradient_norms, loss_ratios, alpha):
@@ -103,10 +103,7 @@ class GradNorm(WeightingStrategy):
         super().start(task_names, task_types)
         if not isinstance(self.alpha, Real) or not self.alpha >= 0:
             raise ValueError(f"GradNorm alpha must be a number >= 0, got {self.alpha!r}.")
-        if self.learning_rate is not None and not (
-                isinstance(self.learning_rate, Real) and self.learning_rate > 0):
-            raise ValueError(
-                f"GradNorm learning_rate must be > 0 or None, got {self.learning_rate!r}.")
+        check_learning_rate(self, self.learning_rate)
         self.weights_ = torch.ones(self.n_tasks_)
         self.initial_losses_ = torch.full((self.n_tasks_,), float("nan"))
         self._learnt = None
@@ -114,9 +111,7 @@ class GradNorm(WeightingStrategy):
     def weigh(self, step):
         if step.n_tasks == 1:
             return equal_weights(step)
-        if self._learnt is None:
-            rate = step.learning_rate if self.learning_rate is None else self.learning_rate
-            self._learnt = LearntParameters(self.weights_, rate)
+        self._learnt = learnt_parameters(self._learnt, self.weights_, step, self.learning_rate)
         used = self.weights_.clone()
         losses = step.losses.detach().cpu().float()
         labelled = step.labelled.cpu() > 0

@@ -7,7 +7,7 @@ from numbers import Real
 import torch
 
 from ._base import TaskWeights, WeightingStrategy
-from ._common import LearntParameters, equal_weights
+from ._common import check_learning_rate, equal_weights, learnt_parameters
 
 
 def uncertainty_objective_gradient(log_variances, losses, factors):
@@ -84,10 +84,7 @@ class UncertaintyWeighting(WeightingStrategy):
 
     def start(self, task_names, task_types):
         super().start(task_names, task_types)
-        if self.learning_rate is not None and not (
-                isinstance(self.learning_rate, Real) and self.learning_rate > 0):
-            raise ValueError("UncertaintyWeighting learning_rate must be > 0 or None, "
-                             f"got {self.learning_rate!r}.")
+        check_learning_rate(self, self.learning_rate)
         if not isinstance(self.initial_log_variance, Real):
             raise ValueError("UncertaintyWeighting initial_log_variance must be a number, "
                              f"got {self.initial_log_variance!r}.")
@@ -98,9 +95,8 @@ class UncertaintyWeighting(WeightingStrategy):
     def weigh(self, step):
         if step.n_tasks == 1:
             return equal_weights(step)
-        if self._learnt is None:
-            rate = step.learning_rate if self.learning_rate is None else self.learning_rate
-            self._learnt = LearntParameters(self.log_variances_, rate)
+        self._learnt = learnt_parameters(self._learnt, self.log_variances_, step,
+                                         self.learning_rate)
         weights = self.factors_ * torch.exp(-self.log_variances_)
         losses = step.losses.detach().cpu().float()
         gradient = uncertainty_objective_gradient(self.log_variances_, losses, self.factors_)
