@@ -95,7 +95,8 @@ def score(name, seed, args):
     return auc, model.n_iter_, model.weight_history_.mean(axis=0)
 
 
-def main(argv=None):
+def parse_arguments(argv=None):
+    """The benchmark's options (also the defaults of ``bench_hydalearn_grid.py``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=2)
@@ -113,10 +114,19 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--patience", type=int, default=10)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def run(args):
+    """Fit every configuration on every seed.
+
+    Returns
+    -------
+    aucs, epochs : dict name -> ndarray of shape (n_seeds,)
+    weights : dict name -> list of mean task weights, one per seed
+    """
     for name in args.configs:
         resolve(name)
-    start = time.perf_counter()
     jobs = [(name, seed) for seed in range(args.seeds) for name in args.configs]
     results = Parallel(n_jobs=args.jobs)(delayed(score)(name, seed, args) for name, seed in jobs)
     aucs = {name: np.zeros(args.seeds) for name in args.configs}
@@ -125,6 +135,13 @@ def main(argv=None):
     for (name, seed), (auc, n_iter, mean_weights) in zip(jobs, results):
         aucs[name][seed], epochs[name][seed] = auc, n_iter
         weights[name].append(mean_weights)
+    return aucs, epochs, weights
+
+
+def main(argv=None):
+    args = parse_arguments(argv)
+    start = time.perf_counter()
+    aucs, epochs, weights = run(args)
     print(f"{args.seeds} seeds; {args.train} training / {args.test} test samples, "
           f"{args.features} features, aux: {' + '.join(args.relations)} "
           f"(aux noise {args.aux_noise}); MLP {args.hidden}, batch "
