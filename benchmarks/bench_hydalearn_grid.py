@@ -47,7 +47,7 @@ def main(argv=None):
     print(f"{options.seeds} seeds per set-up; differences are paired (same data and "
           "initialisation), mean ± standard error, and the seeds won")
     print(f"{'set-up':<46}{'single':>8}{'equal':>8}  {'HydaLearn':<30}{'AUC':>8}"
-          f"{'- single':>20}{'- equal':>20}")
+          f"{'- single':>23}{'- equal':>23}")
     for setup, extra in SETUPS.items():
         if options.only is not None and setup not in options.only:
             continue
@@ -60,7 +60,7 @@ def main(argv=None):
             head = (f"{setup:<46}{single.mean():>8.4f}{equal.mean():>8.4f}" if i == 0
                     else " " * 62)
             print(f"{head}  {name:<30}{aucs[name].mean():>8.4f}"
-                  f"{_paired(aucs[name], single):>20}{_paired(aucs[name], equal):>20}")
+                  f"{_paired(aucs[name], single):>23}{_paired(aucs[name], equal):>23}")
         print(f"{'':<46}({time.perf_counter() - start:.0f} s)", flush=True)
 
 
