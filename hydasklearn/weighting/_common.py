@@ -80,4 +80,3 @@ def learnt_parameters(learnt, initial, step, learning_rate):
         return learnt
     rate = step.learning_rate if learning_rate is None else learning_rate
     return LearntParameters(initial, rate)
-
