@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from ._base import TaskWeights, WeightingStrategy
+from numbers import Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import Decision, WeightingStrategy
 
 APPROXIMATIONS = ("first_order", "exact", "representation")
 GAIN_DATA = ("auto", "heldout", "batch")
@@ -147,6 +151,14 @@ class HydaLearn(WeightingStrategy):
     True
     """
 
+    _parameter_constraints = {
+        "approximation": [StrOptions(set(APPROXIMATIONS))],
+        "gain_data": [StrOptions(set(GAIN_DATA))],
+        "step_size": [Interval(Real, 0, None, closed="neither"), None],
+        "normalization": [StrOptions(set(NORMALIZATIONS))],
+        "weigh_heads": ["boolean"],
+    }
+
     def __init__(self, approximation="first_order", gain_data="auto", step_size=None,
                  normalization="sum", weigh_heads=False):
         self.approximation = approximation
@@ -155,39 +167,28 @@ class HydaLearn(WeightingStrategy):
         self.normalization = normalization
         self.weigh_heads = weigh_heads
 
-    def start(self, task_names, task_types):
-        super().start(task_names, task_types)
-        for name, value, allowed in (("approximation", self.approximation, APPROXIMATIONS),
-                                     ("gain_data", self.gain_data, GAIN_DATA),
-                                     ("normalization", self.normalization, NORMALIZATIONS)):
-            if value not in allowed:
-                raise ValueError(f"HydaLearn {name} must be one of {allowed}, got {value!r}.")
+    def start(self, task_names, task_types, random_state=None):
+        super().start(task_names, task_types, random_state)
         if self.approximation == "representation" and self.gain_data == "heldout":
             raise ValueError(
                 "HydaLearn(approximation='representation') compares gradients of the same "
                 "samples' representation, so it needs gain_data='batch'."
             )
-        if self.step_size is not None and not self.step_size > 0:
-            raise ValueError(f"HydaLearn step_size must be > 0 or None, got {self.step_size!r}.")
 
     def weigh(self, step):
-        if step.n_tasks == 1:
-            return TaskWeights(torch.ones(1, device=step.losses.device))
         if self.approximation == "representation" and not self.weigh_heads:
-            # The weights are chosen inside the one backward pass, when the
-            # gradient reaches the trunk's output (TrainingStep).
-            found = []
+            # The weights are chosen inside the step's one backward pass, when
+            # the gradient reaches the trunk's output.
+            def rule(representation_gradients):
+                gains = self._representation_gains(step, representation_gradients)
+                return gains_to_weights(gains, self.normalization), gains
 
-            def choose(representation_gradients):
-                found.append(self._representation_gains(step, representation_gradients))
-                return gains_to_weights(found[0], self.normalization)
-
-            weights = step.backward_weighted_at_representation(choose)
-            return TaskWeights(weights, gains=found[0])
+            return Decision(weights_at_representation=rule)
         gains = self.gains(step).detach()
-        if not self.weigh_heads:
-            step.head_weights = torch.ones_like(gains)  # the weights steer the trunk only
-        return TaskWeights(gains_to_weights(gains, self.normalization), gains=gains)
+        weights = gains_to_weights(gains, self.normalization)
+        # By default the weights steer the trunk only: every head learns its task at 1.
+        head_weights = None if self.weigh_heads else torch.ones_like(gains)
+        return Decision(weights, gains=gains, head_weights=head_weights)
 
     def _representation_gains(self, step, representation_gradients):
         eta = self.step_size if self.step_size is not None else step.learning_rate

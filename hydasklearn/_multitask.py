@@ -1,0 +1,352 @@
+"""The scikit-learn face that both estimators share: validation, fit, predict.
+
+The estimators validate input, describe the tasks, translate their
+parameters into a skorch net (:mod:`hydasklearn._net_factory`) and read its
+records; they never touch gradients.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._data import TensorDataset
+from ._history import training_history
+from ._net_factory import apply_warm_start, build_net
+from ._network import ACTIVATIONS
+from ._targets import build_tasks, main_target_column
+from .weighting import STRATEGIES, WeightingStrategy
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+class BaseHydaMultiTask(BaseEstimator):
+    """Shared fit/predict logic; subclasses set the main task's kind."""
+
+    _main_kind = None  # "classification" or "regression"
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "weighting": [StrOptions(set(STRATEGIES)), "array-like", WeightingStrategy],
+        "aux_tasks": [StrOptions({"auto"}), list, tuple],
+        "head_layer_sizes": ["array-like"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "device": [str, HasMethods(["__index__"]), torch.device],
+        "callbacks": [list, None],
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *,
+                 weighting="hydalearn", aux_tasks="auto", head_layer_sizes=(),
+                 dropout=0.0, alpha=1e-4, batch_size="auto", learning_rate_init=1e-3,
+                 max_iter=200, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, tol=1e-4, random_state=None, verbose=0,
+                 warm_start=False, device="cpu", callbacks=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.weighting = weighting
+        self.aux_tasks = aux_tasks
+        self.head_layer_sizes = head_layer_sizes
+        self.dropout = dropout
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.device = device
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network on the main target and the auxiliary targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_tasks)
+            Column 0 is the main target; any further column is an auxiliary
+            target (NaN / None where a row has no label for it).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights: every task's loss is the weighted mean
+            over its labelled rows, so a row of weight 0 counts as absent,
+            and whatever the weighting strategy reads (gradients, gains)
+            comes from the weighted losses.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        continuing = self.warm_start and hasattr(self, "net_")
+        if not continuing:
+            self._forget_fit()
+        try:
+            return self._fit(X, y, sample_weight, continuing)
+        except BaseException:
+            if not continuing:
+                self._forget_fit()  # a failed fit leaves no half-fitted estimator
+            raise
+
+    def _fit(self, X, y, sample_weight, continuing):
+        device = _checked_device(self.device)
+        if len(_sizes_of(self.hidden_layer_sizes)) == 0:
+            raise ValueError("hidden_layer_sizes must hold at least one layer: the shared "
+                             "trunk that the tasks share.")
+        X = self._validated_X(X, reset=not continuing)
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        tasks, encoded = build_tasks(y, self._main_kind, self.aux_tasks)
+        if encoded.ndim != 2 or encoded.shape[0] == 0:
+            raise ValueError(f"Found array with 0 sample(s) (shape={encoded.shape}) in y.")
+        if len(encoded) != len(X):
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: X has {len(X)} rows, "
+                f"y has {len(encoded)}.")
+        if continuing and not _same_tasks(tasks, self._tasks):
+            raise ValueError("warm_start=True needs the same tasks (names, types, classes) "
+                             "as the previous fit.")
+        weights = self._row_weights(X, sample_weight, tasks, encoded)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        train, valid = self._split(X, encoded, weights, seed, device)
+        params = self.get_params(deep=False)
+        epochs_before = len(self.net_.history) if continuing else 0
+        with torch.enable_grad(), warnings.catch_warnings():
+            # skorch warns when a callback is replaced on warm start; it is intended.
+            warnings.filterwarnings("ignore", module="skorch")
+            if continuing:
+                apply_warm_start(self.net_, self._fit_params, params, len(train), valid)
+                self.net_.partial_fit(train, None)
+            else:
+                net = build_net(params, X.shape[1], tasks, len(train), valid, seed)
+                net.fit(train, None)
+                self.net_, self._tasks = net, tasks
+        self._fit_params = params
+        self._record_training(epochs_run=len(self.net_.history) - epochs_before)
+        return self
+
+    def _validated_X(self, X, reset):
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
+        if X.size and float(np.abs(X).max()) > _FLOAT32_MAX:
+            raise ValueError("X holds values beyond float32's range (|x| > 3.4e38); the "
+                             "network computes in float32. Scale the features first.")
+        return X
+
+    def _row_weights(self, X, sample_weight, tasks, encoded):
+        """The rows' weights (``sample_weight`` times class weights), or None."""
+        class_weights = self._class_weights(tasks[0], encoded[:, 0])
+        if sample_weight is None and class_weights is None:
+            return None
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                       ensure_non_negative=True)
+        if class_weights is not None:
+            weights = weights * class_weights
+        if not weights.sum() > 0:
+            raise ValueError("sample_weight must have a positive sum: every row has weight 0.")
+        return weights
+
+    def _class_weights(self, main_task, main_codes):
+        """Per-row weights of the main task's classes (the classifier's ``class_weight``)."""
+        return None
+
+    def _split(self, X, encoded, weights, seed, device):
+        """Training and validation datasets (the latter only with early stopping)."""
+        if not self.early_stopping:
+            return TensorDataset(X, encoded, device, weights), None
+        rows = np.arange(len(X))
+        stratify = encoded[:, 0] if self._main_kind == "classification" else None
+        try:
+            train, valid = train_test_split(rows, test_size=self.validation_fraction,
+                                            random_state=seed, stratify=stratify)
+        except ValueError:  # a class too small to stratify on
+            train, valid = train_test_split(rows, test_size=self.validation_fraction,
+                                            random_state=seed)
+        return tuple(TensorDataset(X[part], encoded[part], device,
+                                   None if weights is None else weights[part])
+                     for part in (train, valid))
+
+    def _forget_fit(self):
+        """Remove every fitted attribute, so that a new fit replaces them all."""
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("__")]:
+            delattr(self, name)
+        for name in ("_tasks", "_fit_params"):
+            self.__dict__.pop(name, None)
+
+    def _record_training(self, epochs_run):
+        history = self.net_.history
+        self.weighting_ = self.net_.weighting_
+        self.task_names_ = [t.name for t in self._tasks]
+        self.task_types_ = dict(zip(self.task_names_, [t.kind for t in self._tasks]))
+        self.n_iter_ = len(history)
+        self.loss_curve_ = list(history[:, "train_loss"])
+        epoch_losses = np.array(history[:, "train_task_losses"])
+        self.task_loss_curves_ = {name: epoch_losses[:, k]
+                                  for k, name in enumerate(self.task_names_)}
+        steps = [b for epoch in history for b in epoch["batches"] if "task_weights" in b]
+        self.weight_history_ = np.array([b["task_weights"] for b in steps])
+        self.gain_history_ = np.array([b["task_gains"] for b in steps])
+        if self.early_stopping:
+            self.validation_loss_curve_ = list(history[:, "valid_loss"])
+        if self._main_kind == "classification":
+            self.classes_ = self._tasks[0].classes
+        if epochs_run >= self.max_iter:
+            warnings.warn(
+                f"Stochastic optimiser: maximum iterations ({self.max_iter}) reached and the "
+                "optimisation has not converged yet.", ConvergenceWarning)
+
+    # -------------------------------------------------------------- predict
+    def _task_outputs(self, X):
+        """Raw head outputs (numpy, float64), one array per task."""
+        check_is_fitted(self)
+        X = self._validated_X(X, reset=False)
+        data = TensorDataset(X, device=self.net_.device, dtype=np.float64)
+        outputs = [output.numpy() for output in self.net_.forward(data)]
+        if not all(np.isfinite(output).all() for output in outputs):
+            raise ValueError("The network's outputs are not finite for some rows of X; "
+                             "their features are probably far outside the training range.")
+        return outputs
+
+    def predict_tasks(self, X):
+        """Predict every task: main and auxiliary.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        dict
+            Task name -> predictions of shape (n_samples,), in each task's
+            original labels or units.
+        """
+        outputs = self._task_outputs(X)
+        return {task.name: task.decode(output) for task, output in zip(self._tasks, outputs)}
+
+    def predict(self, X):
+        """Predict the main task.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        output = self._task_outputs(X)[0]
+        return self._tasks[0].decode(output)
+
+    def score(self, X, y, sample_weight=None):
+        """Score the main task (accuracy or R^2); ``y`` may be 1-D or 2-D.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Only column 0, the main target, is scored.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+        """
+        main = main_target_column(y)
+        metric = accuracy_score if self._main_kind == "classification" else r2_score
+        return metric(main, self.predict(X), sample_weight=sample_weight)
+
+    def training_history(self, level="step"):
+        """Training records as a pandas DataFrame, for notebook analysis.
+
+        Parameters
+        ----------
+        level : {"step", "epoch"}, default="step"
+            ``"step"``: one row per optimiser step, with columns ``epoch``,
+            ``batch_size`` and, per task, ``weight_<task>``, ``gain_<task>``
+            and ``loss_<task>``. ``"epoch"``: one row per epoch, with
+            ``loss_<task>``, ``valid_loss`` (with early stopping), the mean
+            ``weight_<task>`` and ``duration`` in seconds.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Needs pandas.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from hydasklearn import HydaMultiTaskRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.normal(size=(100, 3))
+        >>> y = np.column_stack([X[:, 0], X[:, 0] + X[:, 1]])
+        >>> model = HydaMultiTaskRegressor(max_iter=3, batch_size=50, random_state=0)
+        >>> steps = model.fit(X, y).training_history()
+        >>> steps.shape, list(steps.columns[:4])
+        ((6, 8), ['epoch', 'batch_size', 'weight_main', 'weight_aux_1'])
+        >>> model.training_history("epoch").index.tolist()
+        [1, 2, 3]
+        """
+        return training_history(self, level)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.target_tags.required = True
+        return tags
+
+
+def _same_tasks(tasks, previous):
+    def described(task_list):
+        return [(t.name, t.kind, None if t.classes is None else t.classes.tolist())
+                for t in task_list]
+    return described(tasks) == described(previous)
+
+
+def _sizes_of(sizes):
+    return [sizes] if isinstance(sizes, Integral) else list(sizes)
+
+
+def _checked_device(device):
+    """``device`` as a torch.device, checked to exist before anything is fitted."""
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"Unknown device {device!r}: {error}") from None
+    available = {"cuda": torch.cuda.is_available,
+                 "mps": lambda: torch.backends.mps.is_available()}.get(parsed.type)
+    if available is not None and not available():
+        raise ValueError(f"device={device!r}, but torch finds no {parsed.type} device on "
+                         "this machine; use device='cpu'.")
+    if parsed.type == "cuda" and parsed.index is not None and (
+            parsed.index >= torch.cuda.device_count()):
+        raise ValueError(f"device={device!r}, but this machine has "
+                         f"{torch.cuda.device_count()} CUDA device(s).")
+    return parsed
