@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator
 
 from ._data import BatchIterator
 from ._layout import network_layouts
@@ -110,16 +112,39 @@ class MultiTaskNet(NeuralNet):
         )
         decision = apply_decision(step, self.weighting_.decide(step))
         self.n_steps_ += 1
-        gains = self._no_gains if decision.gains is None else decision.gains
-        self._step_records.append(torch.stack([
-            losses.detach(), decision.weights.detach().to(losses), gains.detach().to(losses)]))
+        # References only (a decision is never changed afterwards); stacked once per epoch.
+        self._step_records.append((losses.detach(), decision.weights, decision.gains))
         return {"loss": losses[0].detach(), "y_pred": outputs}
+
+    def train_step(self, batch, **fit_params):
+        """One optimiser step: skorch's, without the closure that Adam does not need."""
+        self.optimizer_.zero_grad(set_to_none=True)
+        step = self.train_step_single(batch, **fit_params)
+        if self._gradient_listeners:
+            self.notify("on_grad_computed",
+                        named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                        batch=batch, training=True)
+        self.optimizer_.step()
+        return step
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X, y, **kwargs)
+        # Callbacks that read the gradients (e.g. GradientNormClipping) are told of
+        # them; the others are not called on every step for nothing.
+        self._gradient_listeners = [
+            callback for _, callback in self.callbacks_
+            if type(callback).on_grad_computed is not Callback.on_grad_computed]
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         records = self._step_records
         if not records:
             return
-        task_losses, weights, gains = torch.stack(records).cpu().transpose(0, 1).tolist()
+        losses = torch.stack([losses for losses, _, _ in records])
+        as_losses = {"dtype": losses.dtype, "device": losses.device}
+        weights = torch.stack([weights.detach().to(**as_losses) for _, weights, _ in records])
+        gains = torch.stack([self._no_gains.to(**as_losses) if gains is None
+                             else gains.detach().to(**as_losses) for _, _, gains in records])
+        task_losses, weights, gains = (part.cpu().tolist() for part in (losses, weights, gains))
         batches = [b for b in self.history[-1]["batches"] if "train_batch_size" in b]
         for batch, losses, weight, gain in zip(batches, task_losses, weights, gains):
             batch.update(task_losses=losses, task_weights=weight, task_gains=gain)

@@ -45,9 +45,9 @@ def apply_decision(step, decision):
         if decision.trunk_gradient is not None:
             raise ValueError("A decision cannot give both sample_weights and a trunk_gradient.")
         step = _reweighted(step, decision.sample_weights)
-    weights = decision.weights.detach().to(step.losses)
+    weights = _like_losses(decision.weights, step.losses)
     head_weights = (None if decision.head_weights is None
-                    else decision.head_weights.detach().to(step.losses))
+                    else _like_losses(decision.head_weights, step.losses))
     computed = step.__dict__
     if decision.trunk_gradient is not None:
         step.trunk_layout.set_gradients(decision.trunk_gradient.detach().to(step.losses,
@@ -57,12 +57,21 @@ def apply_decision(step, decision):
         step.trunk_layout.set_gradients(weights @ step.shared_gradients)
         _set_head_gradients(step, weights if head_weights is None else head_weights)
     elif head_weights is None and "representation_gradients" not in computed:
-        (step.losses @ weights).backward()
+        step.losses.backward(weights)  # d(sum_k w_k L_k), with no op added to the graph
     else:
         trunk = weights @ step.representation_gradients
         step.representation.backward(trunk.view_as(step.representation))
         _set_head_gradients(step, weights if head_weights is None else head_weights)
     return decision
+
+
+def _like_losses(weights, losses):
+    """``weights`` detached, in the losses' dtype and device (no op when they already are)."""
+    if weights.requires_grad:
+        weights = weights.detach()
+    if weights.dtype is losses.dtype and weights.device == losses.device:
+        return weights
+    return weights.to(losses)
 
 
 def _set_head_gradients(step, head_weights):

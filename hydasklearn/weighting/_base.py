@@ -121,8 +121,18 @@ class WeightingStrategy(BaseEstimator):
         Decision
         """
         if step.n_tasks == 1:
-            return Decision(weights=step.ones())
+            return self._single_task_decision(step.losses)
         return self.weigh(step)
+
+    def _single_task_decision(self, losses):
+        # Made once per fit, not on every step: single-task learning costs
+        # what a plain training loop costs.
+        cached = self.__dict__.get("_single_task")
+        if cached is None or cached.weights.dtype != losses.dtype or (
+                cached.weights.device != losses.device):
+            cached = Decision(weights=torch.ones_like(losses.detach()))
+            self._single_task = cached
+        return cached
 
     def weigh(self, step):
         """Choose the decision for one mini-batch of two tasks or more.
