@@ -170,8 +170,8 @@ class BaseHydaMultiTask(BaseEstimator):
                                        ensure_non_negative=True)
         if class_weights is not None:
             weights = weights * class_weights
-        if not weights.sum() > 0:
-            raise ValueError("sample_weight must have a positive sum: every row has weight 0.")
+        if not weights.sum() > 0:  # class weights of 0 can do this
+            raise ValueError("The row weights must contain at least one non-zero number.")
         return weights
 
     def _class_weights(self, main_task, main_codes):
