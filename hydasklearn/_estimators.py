@@ -35,6 +35,9 @@ class HydaMultiTaskClassifier(ClassifierMixin, BaseHydaMultiTask):
     --------
     HydaMultiTaskRegressor : the same for a regression main task.
     sklearn.neural_network.MLPClassifier : single-task counterpart.
+    hydasklearn.model_selection.MainTaskStratifiedKFold : cross-validation
+        folds stratified on the main task, for ``GridSearchCV`` and
+        ``cross_validate`` with a multi-task ``y``.
 
     References
     ----------
@@ -81,6 +84,17 @@ class HydaMultiTaskClassifier(ClassifierMixin, BaseHydaMultiTask):
             n_iter_no_change=n_iter_no_change, tol=tol, random_state=random_state,
             verbose=verbose, warm_start=warm_start, device=device, callbacks=callbacks)
         self.class_weight = class_weight
+
+    def _first_classes(self, classes):
+        if classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit: "
+                             "every class of the main task.")
+        return np.asarray(classes)
+
+    def _check_same_classes(self, classes):
+        if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(f"classes={np.unique(classes).tolist()} is not the same as on the "
+                             f"first call to partial_fit: {self.classes_.tolist()}.")
 
     def _class_weights(self, main_task, main_codes):
         """Per-row weights of the main task's classes, as scikit-learn's ``class_weight``."""
@@ -132,6 +146,8 @@ class HydaMultiTaskRegressor(RegressorMixin, BaseHydaMultiTask):
     --------
     HydaMultiTaskClassifier : the same for a classification main task.
     sklearn.neural_network.MLPRegressor : single-task counterpart.
+    hydasklearn.model_selection.MainTaskStratifiedKFold : folds for a
+        classification main task; a regressor's ``cv=<int>`` works with any ``y``.
 
     References
     ----------

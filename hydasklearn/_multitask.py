@@ -15,20 +15,18 @@ import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._data import TensorDataset
+from ._fit_inputs import (check_trunk, checked_device, row_weights, training_datasets,
+                          validated_X)
 from ._history import training_history
 from ._net_factory import apply_warm_start, build_net
 from ._network import ACTIVATIONS
-from ._targets import build_tasks, main_target_column
+from ._targets import build_tasks, encode_targets, main_target_column
 from .weighting import STRATEGIES, WeightingStrategy
-
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-
 
 class BaseHydaMultiTask(BaseEstimator):
     """Shared fit/predict logic; subclasses set the main task's kind."""
@@ -117,11 +115,9 @@ class BaseHydaMultiTask(BaseEstimator):
             raise
 
     def _fit(self, X, y, sample_weight, continuing):
-        device = _checked_device(self.device)
-        if len(_sizes_of(self.hidden_layer_sizes)) == 0:
-            raise ValueError("hidden_layer_sizes must hold at least one layer: the shared "
-                             "trunk that the tasks share.")
-        X = self._validated_X(X, reset=not continuing)
+        device = checked_device(self.device)
+        check_trunk(self.hidden_layer_sizes)
+        X = validated_X(self, X, reset=not continuing)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None.")
@@ -135,9 +131,12 @@ class BaseHydaMultiTask(BaseEstimator):
         if continuing and not _same_tasks(tasks, self._tasks):
             raise ValueError("warm_start=True needs the same tasks (names, types, classes) "
                              "as the previous fit.")
-        weights = self._row_weights(X, sample_weight, tasks, encoded)
+        weights = row_weights(X, sample_weight, self._class_weights(tasks[0], encoded[:, 0]))
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        train, valid = self._split(X, encoded, weights, seed, device)
+        stratify = encoded[:, 0] if self._main_kind == "classification" else None
+        train, valid = training_datasets(
+            X, encoded, weights, seed, device,
+            self.validation_fraction if self.early_stopping else None, stratify)
         params = self.get_params(deep=False)
         epochs_before = len(self.net_.history) if continuing else 0
         with torch.enable_grad(), warnings.catch_warnings():
@@ -154,45 +153,87 @@ class BaseHydaMultiTask(BaseEstimator):
         self._record_training(epochs_run=len(self.net_.history) - epochs_before)
         return self
 
-    def _validated_X(self, X, reset):
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
-        if X.size and float(np.abs(X).max()) > _FLOAT32_MAX:
-            raise ValueError("X holds values beyond float32's range (|x| > 3.4e38); the "
-                             "network computes in float32. Scale the features first.")
-        return X
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch over the given rows, continuing any earlier call.
 
-    def _row_weights(self, X, sample_weight, tasks, encoded):
-        """The rows' weights (``sample_weight`` times class weights), or None."""
-        class_weights = self._class_weights(tasks[0], encoded[:, 0])
-        if sample_weight is None and class_weights is None:
-            return None
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                       ensure_non_negative=True)
-        if class_weights is not None:
-            weights = weights * class_weights
-        if not weights.sum() > 0:  # class weights of 0 can do this
-            raise ValueError("The row weights must contain at least one non-zero number.")
-        return weights
+        As ``MLPClassifier.partial_fit``: the first call builds the network
+        and fixes the tasks (their types, the auxiliary label sets and the
+        regression scalings) from its rows; later calls continue training on
+        new rows (the out-of-core path: pass a large data set chunk by
+        chunk). Early stopping is not used; ``n_iter_`` counts the epochs,
+        one per call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_tasks)
+            The same columns on every call.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the main task; required on a classifier's first
+            call (a chunk need not hold them all), optional later.
+        sample_weight : array-like of shape (n_samples,), default=None
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+        """
+        first = not hasattr(self, "net_")
+        if first:
+            self._forget_fit()
+            self._validate_params()
+        try:
+            return self._partial_fit(X, y, classes, sample_weight, first)
+        except BaseException:
+            if first:
+                self._forget_fit()
+            raise
+
+    def _partial_fit(self, X, y, classes, sample_weight, first):
+        device = checked_device(self.device)
+        check_trunk(self.hidden_layer_sizes)
+        X = validated_X(self, X, reset=first)
+        if y is None:
+            raise ValueError(f"{type(self).__name__}.partial_fit requires y.")
+        if first:
+            tasks, encoded = build_tasks(y, self._main_kind, self.aux_tasks,
+                                         main_classes=self._first_classes(classes))
+        else:
+            tasks = self._tasks
+            self._check_same_classes(classes)
+            encoded = encode_targets(tasks, y)
+        if len(encoded) != len(X):
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: X has {len(X)} rows, "
+                f"y has {len(encoded)}.")
+        weights = row_weights(X, sample_weight, self._class_weights(tasks[0], encoded[:, 0]))
+        train = TensorDataset(X, encoded, device, weights)
+        # One epoch on all given rows: no validation split in streaming fits.
+        params = {**self.get_params(deep=False), "early_stopping": False}
+        with torch.enable_grad(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="skorch")
+            if first:
+                seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+                net = build_net(params, X.shape[1], tasks, len(train), None, seed)
+                net.initialize()
+                self.net_, self._tasks = net, tasks
+            else:
+                apply_warm_start(self.net_, self._fit_params, params, len(train), None)
+            self.net_.partial_fit(train, None, epochs=1)
+        self._fit_params = params
+        self._record_training(epochs_run=0)
+        return self
+
+    def _first_classes(self, classes):
+        """The main classes on the first ``partial_fit`` call (classifiers only)."""
+        return None
+
+    def _check_same_classes(self, classes):
+        """A later ``partial_fit`` call may repeat, not change, the classes."""
 
     def _class_weights(self, main_task, main_codes):
         """Per-row weights of the main task's classes (the classifier's ``class_weight``)."""
         return None
-
-    def _split(self, X, encoded, weights, seed, device):
-        """Training and validation datasets (the latter only with early stopping)."""
-        if not self.early_stopping:
-            return TensorDataset(X, encoded, device, weights), None
-        rows = np.arange(len(X))
-        stratify = encoded[:, 0] if self._main_kind == "classification" else None
-        try:
-            train, valid = train_test_split(rows, test_size=self.validation_fraction,
-                                            random_state=seed, stratify=stratify)
-        except ValueError:  # a class too small to stratify on
-            train, valid = train_test_split(rows, test_size=self.validation_fraction,
-                                            random_state=seed)
-        return tuple(TensorDataset(X[part], encoded[part], device,
-                                   None if weights is None else weights[part])
-                     for part in (train, valid))
 
     def _forget_fit(self):
         """Remove every fitted attribute, so that a new fit replaces them all."""
@@ -227,7 +268,7 @@ class BaseHydaMultiTask(BaseEstimator):
     def _task_outputs(self, X):
         """Raw head outputs (numpy, float64), one array per task."""
         check_is_fitted(self)
-        X = self._validated_X(X, reset=False)
+        X = validated_X(self, X, reset=False)
         data = TensorDataset(X, device=self.net_.device, dtype=np.float64)
         outputs = [output.numpy() for output in self.net_.forward(data)]
         if not all(np.isfinite(output).all() for output in outputs):
@@ -328,25 +369,3 @@ def _same_tasks(tasks, previous):
         return [(t.name, t.kind, None if t.classes is None else t.classes.tolist())
                 for t in task_list]
     return described(tasks) == described(previous)
-
-
-def _sizes_of(sizes):
-    return [sizes] if isinstance(sizes, Integral) else list(sizes)
-
-
-def _checked_device(device):
-    """``device`` as a torch.device, checked to exist before anything is fitted."""
-    try:
-        parsed = torch.device(device)
-    except (RuntimeError, TypeError) as error:
-        raise ValueError(f"Unknown device {device!r}: {error}") from None
-    available = {"cuda": torch.cuda.is_available,
-                 "mps": lambda: torch.backends.mps.is_available()}.get(parsed.type)
-    if available is not None and not available():
-        raise ValueError(f"device={device!r}, but torch finds no {parsed.type} device on "
-                         "this machine; use device='cpu'.")
-    if parsed.type == "cuda" and parsed.index is not None and (
-            parsed.index >= torch.cuda.device_count()):
-        raise ValueError(f"device={device!r}, but this machine has "
-                         f"{torch.cuda.device_count()} CUDA device(s).")
-    return parsed

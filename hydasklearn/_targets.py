@@ -112,7 +112,7 @@ def _pandas_column(series):
     return series.to_numpy(dtype=object, na_value=None)
 
 
-def build_tasks(y, main_kind, aux_tasks="auto"):
+def build_tasks(y, main_kind, aux_tasks="auto", main_classes=None):
     """Describe every column of ``y`` as a task and encode them.
 
     Parameters
@@ -123,6 +123,9 @@ def build_tasks(y, main_kind, aux_tasks="auto"):
         Type of the main task, set by the estimator.
     aux_tasks : "auto" or list of str
         Type of each auxiliary column, or "auto" to infer them.
+    main_classes : array-like or None
+        A classifier's main classes, when given beforehand (``partial_fit``'s
+        ``classes``): ``y`` then need not hold all of them.
 
     Returns
     -------
@@ -150,7 +153,8 @@ def build_tasks(y, main_kind, aux_tasks="auto"):
         # An object column of numbers (e.g. a 2-D object y) holds discrete labels too.
         check_classification_targets(
             uniform_labels(labels, names[0]) if labels.dtype.kind == "O" else labels)
-    tasks = [build_task(main, names[0], main_kind, main=True)]
+    source = main if main_classes is None else np.asarray(main_classes)
+    tasks = [build_task(source, names[0], main_kind, main=True)]
     if main_kind == "classification" and len(tasks[0].classes) < 2:
         raise ValueError(
             "The main target needs samples of at least 2 classes in the data, but the "
@@ -189,8 +193,17 @@ def _as_numeric(column, main_kind):
 
 
 def encode_targets(tasks, y):
-    """Encode a new ``y`` (e.g. for ``score``) with fitted tasks."""
+    """Encode a new ``y`` of every task (``partial_fit``'s later chunks) with fitted tasks.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_tasks), float32
+    """
     columns, _ = split_target_columns(y)
-    if len(columns) > len(tasks):
+    if len(columns) != len(tasks):
         raise ValueError(f"y has {len(columns)} columns, but the model has {len(tasks)} tasks.")
-    return [task.encode(col) for task, col in zip(tasks, columns)]
+    for column, task in zip(columns, tasks):
+        check_column(column, task.name)
+    if np.any(missing_mask(columns[0])):
+        raise ValueError(f"The main target {tasks[0].name!r} has missing labels.")
+    return np.column_stack([task.encode(col) for task, col in zip(tasks, columns)])

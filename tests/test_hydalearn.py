@@ -465,7 +465,7 @@ def test_a_related_task_weighs_most_early_in_training():
 
 def as_tensors(model, X, y):
     """A batch as the training loop sees it: float32 features, encoded targets."""
-    encoded = np.column_stack(encode_targets(model._tasks, y))
+    encoded = encode_targets(model._tasks, y)
     return torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(encoded, dtype=torch.float32)
 
 

@@ -1,4 +1,4 @@
-"""scikit-learn's estimator checks; the one expected failure is float32 rounding (tests/_checks.py)."""
+"""scikit-learn's estimator checks; one expected failure: float32 rounding (tests/_checks.py)."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
