@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import torch
 from skorch.callbacks import Callback
@@ -17,14 +15,21 @@ class DivergenceGuard(Callback):
     """After every epoch: stop if a task loss or a parameter is not finite.
 
     Then the parameters of the last epoch that ended finite (or those of the
-    start of training) are restored, a :class:`DivergenceWarning` says so,
-    and training stops as early stopping does. A diverged network would
-    otherwise predict NaN without a word. Checked once per epoch, so it
-    costs nothing on the step.
+    start of training) are restored, training stops as early stopping does,
+    and :attr:`message` says what happened, for the estimator to warn with a
+    :class:`DivergenceWarning` (a diverged network would otherwise predict
+    NaN without a word). Checked once per epoch, so it costs nothing on the
+    step.
+
+    Attributes
+    ----------
+    message : str or None
+        Why the last training run was stopped; None if it was not.
     """
 
     def on_train_begin(self, net, **kwargs):
         self._snapshot = self._copy(net.module_)
+        self.message = None
 
     def on_epoch_end(self, net, **kwargs):
         losses = np.asarray(net.history[-1].get("train_task_losses", []), dtype=np.float64)
@@ -33,11 +38,11 @@ class DivergenceGuard(Callback):
             self._snapshot = self._copy(net.module_)
             return
         net.module_.load_state_dict(self._snapshot)
-        warnings.warn(
+        self.message = (
             f"Training diverged in epoch {len(net.history)} (non-finite "
-            f"{'task losses' if parameters_finite else 'parameters'}); stopped, and the "
+            f"{'task losses' if parameters_finite else 'parameters'}); it was stopped and the "
             "parameters of the last finite epoch were restored. A smaller "
-            "learning_rate_init usually helps.", DivergenceWarning, stacklevel=2)
+            "learning_rate_init usually helps.")
         raise KeyboardInterrupt  # skorch's way to end training early
 
     @staticmethod

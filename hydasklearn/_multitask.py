@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._data import TensorDataset
+from ._divergence import DivergenceWarning
 from ._fit_inputs import (check_trunk, checked_device, row_weights, training_datasets,
                           validated_X)
 from ._history import training_history
@@ -259,7 +260,10 @@ class BaseHydaMultiTask(BaseEstimator):
             self.validation_loss_curve_ = list(history[:, "valid_loss"])
         if self._main_kind == "classification":
             self.classes_ = self._tasks[0].classes
-        if epochs_run >= self.max_iter:
+        diverged = dict(self.net_.callbacks_)["divergence_guard"].message
+        if diverged:
+            warnings.warn(diverged, DivergenceWarning, stacklevel=3)
+        elif epochs_run >= self.max_iter:
             warnings.warn(
                 f"Stochastic optimiser: maximum iterations ({self.max_iter}) reached and the "
                 "optimisation has not converged yet.", ConvergenceWarning)
