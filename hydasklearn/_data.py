@@ -20,12 +20,8 @@ class TensorDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, X, y=None, device="cpu"):
-        # torch.tensor copies into torch's own (aligned) memory: BLAS results
-        # then do not depend on where numpy happened to allocate X. It cannot
-        # read negative strides (X[::-1]), hence the contiguous arrays.
-        self.X = torch.tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
-        self.y = None if y is None else torch.tensor(
-            np.ascontiguousarray(y, dtype=np.float32), device=device)
+        self.X = _as_float32_tensor(X, device)
+        self.y = None if y is None else _as_float32_tensor(y, device)
 
     def __len__(self):
         return len(self.X)
@@ -60,9 +56,28 @@ class BatchIterator:
     def __iter__(self):
         X, y = self.dataset.X, self.dataset.y
         n_samples = len(X)
-        if self.shuffle:
-            order = torch.randperm(n_samples, generator=self.generator).to(X.device)
-            X, y = X[order], (y[order] if y is not None else None)
+        if not self.shuffle:
+            for start in range(0, n_samples, self.batch_size):
+                stop = start + self.batch_size
+                yield X[start:stop], (y[start:stop] if y is not None else None)
+            return
+        # Gather each batch through its slice of the permutation: the same
+        # batches as permuting X whole, without a second copy of X per epoch.
+        order = torch.randperm(n_samples, generator=self.generator).to(X.device)
         for start in range(0, n_samples, self.batch_size):
-            stop = start + self.batch_size
-            yield X[start:stop], (y[start:stop] if y is not None else None)
+            index = order[start:start + self.batch_size]
+            yield X[index], (y[index] if y is not None else None)
+
+
+def _as_float32_tensor(array, device):
+    """A float32 copy of ``array`` in torch's own memory, cast in one pass.
+
+    Torch's own (aligned) memory makes BLAS results independent of where numpy
+    happened to allocate the input. Casting straight into that buffer keeps
+    the peak at one float32 copy: no float32 numpy intermediate for float64
+    input, any strides (``X[::-1]``) read as they are.
+    """
+    array = np.asarray(array)
+    tensor = torch.empty(array.shape, dtype=torch.float32)
+    np.copyto(tensor.numpy(), array, casting="unsafe")
+    return tensor.to(device)
