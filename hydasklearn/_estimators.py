@@ -211,7 +211,6 @@ class _BaseHydaMultiTask(BaseEstimator):
 
     def _record_training(self, epochs_run):
         history = self.net_.history
-        self.weighting_ = self.net_.weighting
         self.task_names_ = [t.name for t in self._tasks]
         self.task_types_ = dict(zip(self.task_names_, [t.kind for t in self._tasks]))
         self.n_iter_ = len(history)
@@ -231,13 +230,20 @@ class _BaseHydaMultiTask(BaseEstimator):
                 f"Stochastic optimiser: maximum iterations ({self.max_iter}) reached and the "
                 "optimisation has not converged yet.", ConvergenceWarning)
 
+    @property
+    def weighting_(self):
+        """The fitted weighting strategy (the net's own, pickled once with it)."""
+        return self.net_.weighting
+
     # -------------------------------------------------------------- predict
     def _task_outputs(self, X):
         """Raw head outputs (numpy), one array per task."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         # A copy (X may be read-only), from a contiguous array (torch reads no negative strides).
-        X = torch.tensor(np.ascontiguousarray(X, dtype=np.float64), device=self.device)
+        # On the net's device, not self.device: a model fitted on CUDA and
+        # unpickled without CUDA has its net on the CPU (skorch maps it there).
+        X = torch.tensor(np.ascontiguousarray(X, dtype=np.float64), device=self.net_.device)
         outputs = forward_float64(self.net_.module_, X, self.net_.batch_size)
         return [output.cpu().numpy() for output in outputs]
 

@@ -38,6 +38,12 @@ class MultiTaskNet(NeuralNet):
     per epoch, ``train_task_losses`` holds the mean loss of every task.
     """
 
+    # Pickled through skorch's map_location path too, as they may hold tensors on
+    # the device (strategy state, validation data): a model fitted on CUDA then
+    # loads on a CPU-only machine.
+    cuda_dependent_attributes_ = [*NeuralNet.cuda_dependent_attributes_, "weighting",
+                                  "train_split"]
+
     def __init__(self, module, criterion, *, weighting, generator, **kwargs):
         super().__init__(module, criterion, **kwargs)
         self.weighting = weighting
@@ -56,6 +62,10 @@ class MultiTaskNet(NeuralNet):
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
         self._training_data = dataset_train
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X, y, **kwargs)
+        self._training_data = None  # a fitted model neither holds nor pickles the data
 
     def train_step(self, batch, **fit_params):
         if not self.module_.training:  # a full module.train() walk costs time on every step
