@@ -17,11 +17,13 @@ class TensorDataset(torch.utils.data.Dataset):
     device : str or torch.device
         Where the tensors live; batches are slices of them, so they are cut on
         that device.
+    rows : ndarray of int or None
+        Only these rows, in this order (a split of ``X`` without a copy of it).
     """
 
-    def __init__(self, X, y=None, device="cpu"):
-        self.X = _as_float32_tensor(X, device)
-        self.y = None if y is None else _as_float32_tensor(y, device)
+    def __init__(self, X, y=None, device="cpu", rows=None):
+        self.X = _as_float32_tensor(X, device, rows)
+        self.y = None if y is None else _as_float32_tensor(y, device, rows)
 
     def __len__(self):
         return len(self.X)
@@ -69,15 +71,26 @@ class BatchIterator:
             yield X[index], (y[index] if y is not None else None)
 
 
-def _as_float32_tensor(array, device):
-    """A float32 copy of ``array`` in torch's own memory, cast in one pass.
+_CHUNK_ROWS = 2**16
+
+
+def _as_float32_tensor(array, device, rows=None):
+    """A float32 copy of ``array`` (or of its ``rows``) in torch's own memory.
 
     Torch's own (aligned) memory makes BLAS results independent of where numpy
     happened to allocate the input. Casting straight into that buffer keeps
     the peak at one float32 copy: no float32 numpy intermediate for float64
-    input, any strides (``X[::-1]``) read as they are.
+    input, any strides (``X[::-1]``) read as they are; selected rows are
+    gathered a chunk at a time.
     """
     array = np.asarray(array)
-    tensor = torch.empty(array.shape, dtype=torch.float32)
-    np.copyto(tensor.numpy(), array, casting="unsafe")
+    if rows is None:
+        tensor = torch.empty(array.shape, dtype=torch.float32)
+        np.copyto(tensor.numpy(), array, casting="unsafe")
+        return tensor.to(device)
+    tensor = torch.empty((len(rows),) + array.shape[1:], dtype=torch.float32)
+    out = tensor.numpy()
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        chunk = slice(start, start + _CHUNK_ROWS)
+        np.copyto(out[chunk], array[rows[chunk]], casting="unsafe")
     return tensor.to(device)

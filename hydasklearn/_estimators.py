@@ -156,15 +156,17 @@ class _BaseHydaMultiTask(BaseEstimator):
         if not self.early_stopping:
             return TensorDataset(X, encoded, self.device), None
         stratify = encoded[:, 0] if self._main_kind == "classification" else None
+        # Split row numbers, not X: the datasets gather their rows from X, so
+        # that no split copy of X is held beside them.
+        rows = np.arange(len(X))
         try:
-            X_train, X_valid, y_train, y_valid = train_test_split(
-                X, encoded, test_size=self.validation_fraction, random_state=seed,
-                stratify=stratify)
+            train_rows, valid_rows = train_test_split(
+                rows, test_size=self.validation_fraction, random_state=seed, stratify=stratify)
         except ValueError:  # a class too small to stratify on
-            X_train, X_valid, y_train, y_valid = train_test_split(
-                X, encoded, test_size=self.validation_fraction, random_state=seed)
-        return (TensorDataset(X_train, y_train, self.device),
-                TensorDataset(X_valid, y_valid, self.device))
+            train_rows, valid_rows = train_test_split(
+                rows, test_size=self.validation_fraction, random_state=seed)
+        return (TensorDataset(X, encoded, self.device, rows=train_rows),
+                TensorDataset(X, encoded, self.device, rows=valid_rows))
 
     @staticmethod
     def _train_split(valid):

@@ -38,3 +38,12 @@ def test_shuffling_leaves_the_dataset_unpermuted_and_unshuffled_batches_are_view
     np.testing.assert_array_equal(data.X.numpy(), X.astype(np.float32))
     first, _ = next(iter(BatchIterator(data, 4)))
     assert first.data_ptr() == data.X.data_ptr()
+
+
+def test_dataset_of_selected_rows_gathers_them_chunk_by_chunk(monkeypatch):
+    monkeypatch.setattr("hydasklearn._data._CHUNK_ROWS", 3)
+    X = np.arange(20, dtype=np.float64).reshape(10, 2)
+    rows = np.array([7, 0, 3, 9, 1, 4, 8])
+    data = TensorDataset(X, X[:, :1] * 2, rows=rows)
+    np.testing.assert_array_equal(data.X.numpy(), X[rows].astype(np.float32))
+    np.testing.assert_array_equal(data.y.numpy(), 2 * X[rows, :1].astype(np.float32))
