@@ -26,6 +26,7 @@ disturbs less (with one thread it is close to the time on an idle machine).
 Usage::
 
     python benchmarks/bench_backend.py [--repeats 5] [--threads 2] [--samples 20000] [--epochs 5]
+    python benchmarks/bench_backend.py --device cuda   # hydasklearn and skorch on a GPU
 
 Targets: ``hydasklearn`` within 1.10x the fused torch loop, and at most 0.70x
 the time of ``MLPClassifier``.
@@ -140,6 +141,9 @@ def main(argv=None):
                         help="rows of data (the targets are stated for 20000)")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--only", nargs="*", default=None, help="contenders to time")
+    parser.add_argument("--device", default="cpu",
+                        help="torch device of hydasklearn and skorch, e.g. cuda; off the CPU "
+                             "the CPU-only contenders are left out unless named in --only")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile one hydasklearn fit instead of benchmarking")
     args = parser.parse_args(argv)
@@ -155,6 +159,8 @@ def main(argv=None):
         pstats.Stats("/tmp/hyda.prof").sort_stats("cumulative").print_stats(30)
         return
     names = [n for n in CONTENDERS if args.only is None or n in args.only]
+    if args.device != "cpu":
+        names = _on_device(args.device, names, named=args.only is not None)
     for name in names:  # warm-up: imports, allocator, thread pools
         CONTENDERS[name](X[:2048], y[:2048], y_multi[:2048], 0)
     times = {name: [] for name in names}
@@ -169,6 +175,7 @@ def main(argv=None):
     print(f"machine: {platform.machine()} {platform.processor()}, {os.cpu_count()} cores; "
           f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"scikit-learn {sklearn.__version__}, skorch {skorch.__version__}")
+    print(f"device: {args.device}")
     print(f"data {args.samples} x {N_FEATURES}, MLP {HIDDEN}, {EPOCHS} epochs, batch {BATCH_SIZE}, "
           f"Adam lr {LEARNING_RATE}; median of {args.repeats} repeats, round robin")
     medians = {name: float(np.median(times[name])) for name in names}
@@ -191,6 +198,15 @@ def main(argv=None):
                   f"{'met' if relative <= 0.70 else 'MISSED'}")
         if "hydasklearn" in m and "skorch" in m:
             print(f"{label}: speed-up over vanilla skorch {m['skorch'] / m['hydasklearn']:.2f}x")
+
+
+def _on_device(device, names, named):
+    """Make the device-aware contenders fit on ``device``; the contenders left to time."""
+    global HydaMultiTaskClassifier, NeuralNetClassifier
+    HydaMultiTaskClassifier = functools.partial(HydaMultiTaskClassifier, device=device)
+    NeuralNetClassifier = functools.partial(NeuralNetClassifier, device=device)
+    on_device = {"hydasklearn", "hydasklearn +2 aux", "skorch"}
+    return names if named else [n for n in names if n in on_device]
 
 
 def _ratio(medians, name):

@@ -241,6 +241,11 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
         """Per-row weights of the main task's classes (the classifier's ``class_weight``)."""
         return None
 
+    @property
+    def weighting_(self):
+        """The started weighting strategy (held by ``net_``, pickled once, with it)."""
+        return self.net_.weighting_
+
     def _forget_fit(self):
         """Remove every fitted attribute, so that a new fit replaces them all."""
         for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("__")]:
@@ -250,7 +255,6 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
 
     def _record_training(self, epochs_run):
         history = self.net_.history
-        self.weighting_ = self.net_.weighting_
         self.task_names_ = [t.name for t in self._tasks]
         self.task_types_ = dict(zip(self.task_names_, [t.kind for t in self._tasks]))
         self.n_iter_ = len(history)

@@ -59,6 +59,10 @@ class MultiTaskNet(NeuralNet):
     the mean loss of every task.
     """
 
+    # Loaded onto the CPU by skorch where CUDA is missing, as the module is.
+    cuda_dependent_attributes_ = [*NeuralNet.cuda_dependent_attributes_, "weighting_",
+                                  "train_split"]
+
     def __init__(self, module, criterion, *, weighting, task_names, task_kinds, seed,
                  **kwargs):
         super().__init__(module, criterion, **kwargs)
@@ -134,6 +138,10 @@ class MultiTaskNet(NeuralNet):
         self._gradient_listeners = [
             callback for _, callback in self.callbacks_
             if type(callback).on_grad_computed is not Callback.on_grad_computed]
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X, y, **kwargs)
+        self._training_data = None  # a fitted model does not keep (or pickle) its data
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         records = self._step_records
