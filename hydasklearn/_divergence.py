@@ -41,6 +41,9 @@ class DivergenceGuard(Callback):
             self._stop(net, "parameters")
         self._snapshot = parameters
 
+    def on_train_end(self, net, **kwargs):
+        self._snapshot = None  # a fitted model does not carry (or pickle) a parameter copy
+
     def _stop(self, net, what):
         vector_to_parameters(self._snapshot, net.module_.parameters())
         self.message = (

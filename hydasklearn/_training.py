@@ -77,10 +77,26 @@ class MultiTaskNet(NeuralNet):
         self.weighting_.start(list(self.task_names), list(self.task_kinds),
                               random_state=self.seed)
         self.generator_ = torch.Generator().manual_seed(self.seed)
-        self.layouts_ = network_layouts(self.module_)
         self.n_steps_ = 0
-        self._no_gains = torch.full((len(self.task_names),), np.nan)
+        self._derive_step_state()
         return self
+
+    def _derive_step_state(self):
+        # Derived from the module, so rebuilt after unpickling rather than pickled:
+        # the layouts refer to the module's own parameters.
+        self.layouts_ = network_layouts(self.module_)
+        self._no_gains = torch.full((len(self.task_names),), np.nan)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        for name in ("layouts_", "_no_gains", "_step_records", "_training_data"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if getattr(self, "initialized_", False):
+            self._derive_step_state()
 
     # ----------------------------------------------------------------- data
     def get_iterator(self, dataset, training=False):

@@ -59,7 +59,7 @@ def test_every_tensor_of_a_fitted_model_is_pickled_with_a_map_location(weighting
     model = _fit(weighting, early_stopping=early_stopping)
     state = model.net_.__getstate__()
     state.pop("__cuda_dependent_attributes__")
-    assert state.pop("generator").device.type == "cpu"  # made on the CPU whatever the device
+    assert state.pop("generator_").device.type == "cpu"  # made on the CPU whatever the device
     finder = _TensorFinder()
     finder.dump(state)
     finder.dump({key: value for key, value in vars(model).items() if key != "net_"})
