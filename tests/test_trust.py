@@ -150,3 +150,24 @@ def test_fits_in_parallel_threads_are_reproducible(data):
         thread.join()
     for result in results:
         np.testing.assert_array_equal(result, expected)
+
+
+@pytest.mark.parametrize("weights", [[0.0, 1.0, 1.0], [1.0, -1.0, 1.0], [1.0, np.nan, 1.0]])
+def test_static_weights_that_cannot_train_the_main_task_are_refused(data, weights):
+    X, y = data
+    with pytest.raises(ValueError, match="Static weights"):
+        HydaMultiTaskClassifier(**{**FAST, "weighting": weights}).fit(X, y)
+
+
+def test_the_callers_thread_count_changes_results_only_by_rounding(data):
+    X, y = data
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = HydaMultiTaskClassifier(**FAST).fit(X, y).predict_proba(X)
+        torch.set_num_threads(2)
+        two = HydaMultiTaskClassifier(**FAST).fit(X, y).predict_proba(X)
+    finally:
+        torch.set_num_threads(threads)
+    # Float32 sums split over threads round differently; 3 epochs keep that small.
+    np.testing.assert_allclose(one, two, atol=1e-4)
