@@ -11,6 +11,7 @@ from ._base import TaskWeights, WeightingStrategy
 from ._dwa import DWA
 from ._gcs import GradientCosineSimilarity
 from ._gradnorm import GradNorm
+from ._gain_rules import bound_main_weight, crossfit_gains, reference_gains, smooth
 from ._hydalearn import HydaLearn, gains_to_weights
 from ._olaux import OLAux
 from ._pcgrad import PCGrad
@@ -81,6 +82,10 @@ __all__ = [
     "UncertaintyWeighting",
     "TaskWeights",
     "WeightingStrategy",
+    "bound_main_weight",
+    "crossfit_gains",
     "gains_to_weights",
+    "reference_gains",
     "resolve_weighting",
+    "smooth",
 ]

@@ -5,48 +5,11 @@ from __future__ import annotations
 import torch
 
 from ._base import TaskWeights, WeightingStrategy
+from ._gain_rules import (NORMALIZATIONS, bound_main_weight, crossfit_gains, gains_to_weights,
+                          reference_gains, smooth)
 
-APPROXIMATIONS = ("first_order", "exact", "representation")
-GAIN_DATA = ("auto", "heldout", "batch")
-NORMALIZATIONS = ("sum", "max")
-
-
-def gains_to_weights(gains, normalization="sum"):
-    """HydaLearn's weight rule: weights proportional to the positive gains.
-
-    Parameters
-    ----------
-    gains : Tensor of shape (n_tasks,)
-        Main-task gain of a step along each task's gradient, main task first.
-    normalization : {"sum", "max"}
-        ``"sum"``: the weights sum to ``n_tasks`` (so equal weighting is all
-        ones); ``"max"``: the largest weight is 1.
-
-    Returns
-    -------
-    Tensor of shape (n_tasks,)
-        ``w_i / w_j = gain_i / gain_j`` among tasks with a positive gain; a
-        task whose gain is <= 0 or not finite gets weight 0. When no gain is
-        positive (every step would hurt the main task, gradients are zero, or
-        gains are not finite), all the weight goes to the main task.
-
-    Examples
-    --------
-    >>> import torch
-    >>> gains_to_weights(torch.tensor([2.0, 1.0, -1.0]))
-    tensor([2., 1., 0.])
-    >>> gains_to_weights(torch.tensor([0.0, -1.0]), normalization="max")
-    tensor([1., 0.])
-    """
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"Unknown normalization {normalization!r}; expected one of {NORMALIZATIONS}.")
-    positive = torch.nan_to_num(gains, nan=0.0, posinf=0.0, neginf=0.0).clamp_(min=0)
-    scale = positive.sum() / len(gains) if normalization == "sum" else positive.max()
-    if not bool(scale > 0):
-        positive = torch.zeros_like(gains)
-        positive[0] = 1.0
-        scale = 1.0 / len(gains) if normalization == "sum" else 1.0
-    return positive / scale
+APPROXIMATIONS = ("first_order", "last_layer", "exact", "representation")
+GAIN_DATA = ("auto", "previous", "crossfit", "heldout", "batch")
 
 
 class HydaLearn(WeightingStrategy):
@@ -148,11 +111,15 @@ class HydaLearn(WeightingStrategy):
     """
 
     def __init__(self, approximation="first_order", gain_data="auto", step_size=None,
-                 normalization="sum", weigh_heads=False):
+                 normalization="sum", smoothing=0.0, min_main_weight=0.0, max_main_weight=None,
+                 weigh_heads=False):
         self.approximation = approximation
         self.gain_data = gain_data
         self.step_size = step_size
         self.normalization = normalization
+        self.smoothing = smoothing
+        self.min_main_weight = min_main_weight
+        self.max_main_weight = max_main_weight
         self.weigh_heads = weigh_heads
 
     def start(self, task_names, task_types):
@@ -162,13 +129,35 @@ class HydaLearn(WeightingStrategy):
                                      ("normalization", self.normalization, NORMALIZATIONS)):
             if value not in allowed:
                 raise ValueError(f"HydaLearn {name} must be one of {allowed}, got {value!r}.")
-        if self.approximation == "representation" and self.gain_data == "heldout":
+        source = self._source()
+        if self.approximation == "representation" and source != "batch":
             raise ValueError(
                 "HydaLearn(approximation='representation') compares gradients of the same "
                 "samples' representation, so it needs gain_data='batch'."
             )
+        if self.approximation == "exact" and source not in ("batch", "heldout"):
+            raise ValueError(
+                "HydaLearn(approximation='exact') evaluates the main loss on data, so it needs "
+                f"gain_data='batch' or 'heldout', got {source!r}."
+            )
         if self.step_size is not None and not self.step_size > 0:
             raise ValueError(f"HydaLearn step_size must be > 0 or None, got {self.step_size!r}.")
+        if not 0 <= self.smoothing < 1:
+            raise ValueError(f"HydaLearn smoothing must be in [0, 1), got {self.smoothing!r}.")
+        if not self.min_main_weight >= 0:
+            raise ValueError(
+                f"HydaLearn min_main_weight must be >= 0, got {self.min_main_weight!r}.")
+        if self.max_main_weight is not None and not self.max_main_weight >= self.min_main_weight:
+            raise ValueError(
+                "HydaLearn max_main_weight must be None or >= min_main_weight, got "
+                f"{self.max_main_weight!r}.")
+        self.reference_ = None  # the previous mini-batch's main-task gradient
+        self.smoothed_gains_ = None
+
+    def _source(self):
+        if self.gain_data != "auto":
+            return self.gain_data
+        return "batch" if self.approximation == "representation" else "previous"
 
     def weigh(self, step):
         if step.n_tasks == 1:
@@ -180,21 +169,44 @@ class HydaLearn(WeightingStrategy):
 
             def choose(representation_gradients):
                 found.append(self._representation_gains(step, representation_gradients))
-                return gains_to_weights(found[0], self.normalization)
+                return self.weights_from_gains(found[0])
 
             weights = step.backward_weighted_at_representation(choose)
             return TaskWeights(weights, gains=found[0])
         gains = self.gains(step).detach()
+        weights = self.weights_from_gains(gains)
         if not self.weigh_heads:
             step.head_weights = torch.ones_like(gains)  # the weights steer the trunk only
-        return TaskWeights(gains_to_weights(gains, self.normalization), gains=gains)
+        return TaskWeights(weights, gains=gains)
+
+    def weights_from_gains(self, gains):
+        """This step's weights: the gains smoothed, the weight rule, the main task's bounds.
+
+        Updates the moving average of the gains (``smoothed_gains_``).
+
+        Parameters
+        ----------
+        gains : Tensor of shape (n_tasks,)
+
+        Returns
+        -------
+        Tensor of shape (n_tasks,)
+        """
+        self.smoothed_gains_ = smooth(self.smoothed_gains_, gains.detach(), self.smoothing)
+        weights = bound_main_weight(gains_to_weights(self.smoothed_gains_, "sum"),
+                                    self.min_main_weight, self.max_main_weight)
+        return weights / weights.max() if self.normalization == "max" else weights
 
     def _representation_gains(self, step, representation_gradients):
         eta = self.step_size if self.step_size is not None else step.learning_rate
-        return (eta * (representation_gradients @ representation_gradients[0])).detach()
+        return reference_gains(representation_gradients, representation_gradients[0],
+                               eta).detach()
 
     def gains(self, step):
         """Main-task gain of a look-ahead step along each task's gradient.
+
+        With ``gain_data="previous"`` this also stores the current batch's
+        main-task gradient as the next step's reference.
 
         Parameters
         ----------
@@ -205,16 +217,69 @@ class HydaLearn(WeightingStrategy):
         Tensor of shape (n_tasks,)
         """
         eta = self.step_size if self.step_size is not None else step.learning_rate
-        source = self.gain_data
-        if source == "auto":
-            source = "batch" if self.approximation == "representation" else "heldout"
+        source = self._source()
         if self.approximation == "representation":
             return self._representation_gains(step, step.representation_gradients)
-        if self.approximation == "first_order":
-            if source == "batch":
-                return eta * step.gramian[0]
-            return eta * (step.shared_gradients @ step.main_gradient("heldout"))
-        directions = eta * step.shared_gradients
-        directions = torch.cat([torch.zeros_like(directions[:1]), directions])
-        losses = step.main_loss_after_steps(directions, source=source)
-        return losses[0] - losses[1:]
+        if self.approximation == "exact":
+            directions = eta * step.shared_gradients
+            directions = torch.cat([torch.zeros_like(directions[:1]), directions])
+            losses = step.main_loss_after_steps(directions, source=source)
+            return losses[0] - losses[1:]
+        if source == "crossfit":
+            return crossfit_gains(*self.task_gradients(step, halves=True), step_size=eta)
+        if source == "batch" and self.approximation == "first_order":
+            return eta * step.gramian[0]
+        gradients = self.task_gradients(step)
+        if source == "batch":
+            return reference_gains(gradients, gradients[0], eta)
+        if source == "heldout":
+            reference = step.main_gradient("heldout")
+            if self.approximation == "last_layer":
+                reference = reference[step.last_shared_layer_slice]
+            return reference_gains(gradients, reference, eta)
+        reference, self.reference_ = self.reference_, gradients[0].detach().clone()
+        if reference is None:  # the first step: the batch's own main gradient
+            reference = gradients[0]
+        return reference_gains(gradients, reference, eta)
+
+    def task_gradients(self, step, halves=False):
+        """Per-task gradients of the parameters the gains are measured on.
+
+        ``approximation="first_order"``: all shared (trunk) parameters;
+        ``"last_layer"``: the trunk's last linear layer only, obtained from
+        the per-task gradients at the representation (one ordinary backward
+        pass through the heads) by a batched backward pass through that one
+        layer, a small fraction of a full per-task Jacobian.
+
+        Parameters
+        ----------
+        step : TrainingStep
+        halves : bool, default=False
+            Return each half of the batch's share of the gradients (first
+            and second half of the rows; batches are shuffled), for
+            cross-fitted gains.
+
+        Returns
+        -------
+        Tensor of shape (n_tasks, n_values), or a pair of them when ``halves``.
+        """
+        if self.approximation == "first_order" and not halves:
+            return step.shared_gradients
+        trunk = step.module.trunk
+        if self.approximation == "last_layer":
+            layer = [m for m in trunk if isinstance(m, torch.nn.Linear)][-1]
+            parameters = [p for p in layer.parameters() if p.requires_grad]
+        else:
+            parameters = [p for p in trunk.parameters() if p.requires_grad]
+        representation = step.representation
+        outputs = step.representation_gradients.view((step.n_tasks,) + representation.shape)
+        if halves:
+            first = torch.arange(len(representation), device=outputs.device) < (
+                len(representation) // 2)
+            first = first.view((1, -1) + (1,) * (representation.dim() - 1))
+            outputs = torch.cat([outputs * first, outputs * ~first])
+        grads = torch.autograd.grad(representation, parameters, grad_outputs=outputs,
+                                    is_grads_batched=True, retain_graph=True, allow_unused=True)
+        flat = torch.cat([(g if g is not None else torch.zeros((len(outputs),) + p.shape))
+                          .reshape(len(outputs), -1) for g, p in zip(grads, parameters)], dim=1)
+        return (flat[:step.n_tasks], flat[step.n_tasks:]) if halves else flat
