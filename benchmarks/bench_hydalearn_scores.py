@@ -37,6 +37,7 @@ from hydasklearn.weighting import HydaLearn
 
 CONFIGURATIONS = {
     "single-task": "single",
+    "hydalearn": "hydalearn",  # the package default, whatever it is
     "equal": "equal",
     "first_order batch": HydaLearn(approximation="first_order", gain_data="batch"),
     "first_order heldout (default)": HydaLearn(),
@@ -45,6 +46,25 @@ CONFIGURATIONS = {
     "representation": HydaLearn(approximation="representation"),
     "first_order batch max": HydaLearn(gain_data="batch", normalization="max"),
     "first_order heldout max": HydaLearn(gain_data="heldout", normalization="max"),
+    # Variants of issue 13 (bench_hydalearn_grid.py): gain reference, gradients, smoothing,
+    # bounds on the main task's weight.
+    "paper (batch gains)": HydaLearn(gain_data="batch"),
+    "heldout": HydaLearn(gain_data="heldout"),
+    "previous": HydaLearn(gain_data="previous"),
+    "previous ema": HydaLearn(gain_data="previous", smoothing=0.9),
+    "previous ema floor": HydaLearn(gain_data="previous", smoothing=0.9, min_main_weight=1.0),
+    "crossfit": HydaLearn(gain_data="crossfit"),
+    "crossfit ema floor": HydaLearn(gain_data="crossfit", smoothing=0.9, min_main_weight=1.0),
+    "last_layer previous": HydaLearn(approximation="last_layer", gain_data="previous"),
+    "last_layer previous ema": HydaLearn(approximation="last_layer", gain_data="previous",
+                                         smoothing=0.9),
+    "last_layer previous ema floor": HydaLearn(approximation="last_layer", gain_data="previous",
+                                               smoothing=0.9, min_main_weight=1.0),
+    "last_layer crossfit ema floor": HydaLearn(approximation="last_layer", gain_data="crossfit",
+                                               smoothing=0.9, min_main_weight=1.0),
+    "representation batch": HydaLearn(approximation="representation"),
+    "representation ema ceiling": HydaLearn(approximation="representation", smoothing=0.9,
+                                            max_main_weight=1.5),
 }
 DEFAULT_CONFIGS = ["single-task", "equal", "first_order batch", "first_order heldout (default)",
                    "exact batch", "exact heldout"]

@@ -12,7 +12,8 @@ from hydasklearn._network import MultiTaskNetwork
 from hydasklearn._step import TrainingStep
 from hydasklearn._targets import encode_targets
 from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.weighting import HydaLearn, gains_to_weights
+from hydasklearn.weighting import (HydaLearn, bound_main_weight, crossfit_gains, gains_to_weights,
+                                    reference_gains, smooth)
 
 KINDS = ["binary", "regression", "regression"]
 
@@ -505,3 +506,138 @@ def test_auxiliary_weight_rises_with_the_share_of_the_subgroup_where_it_helps(ga
     # relation its standard deviation over 50 batches would be about 0.14.
     assert spearmanr(shares, weights)[0] > 0.5
     assert weights[shares == 1].mean() > weights[shares == 0].mean() + 0.5
+
+
+# ------------------------------------------------------------------ pure gain and weight rules
+def test_reference_gains_are_inner_products_with_the_reference():
+    g = torch.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 1.0], [3.0, 0.0, -1.0]])
+    reference = torch.tensor([1.0, -1.0, 2.0])
+    torch.testing.assert_close(reference_gains(g, reference, step_size=0.1),
+                               0.1 * torch.tensor([-1.0, 1.0, 1.0]))
+
+
+def test_crossfit_gains_pair_each_half_with_the_other_halfs_main_gradient():
+    a = torch.tensor([[1.0, 0.0], [2.0, 1.0], [0.0, 3.0]])
+    b = torch.tensor([[0.0, 2.0], [1.0, 1.0], [1.0, 0.0]])
+    expected = 2 * torch.tensor([0.0 + 0.0, 2.0 + 1.0, 6.0 + 1.0])
+    torch.testing.assert_close(crossfit_gains(a, b), expected)
+    # halves that agree give the batch gains <g_k, g_0>, g = a + b
+    g = torch.tensor([[1.0, 2.0], [3.0, -1.0]])
+    torch.testing.assert_close(crossfit_gains(g / 2, g / 2, step_size=0.5),
+                               0.5 * reference_gains(g, g[0]))
+
+
+def test_crossfit_removes_the_self_gain_of_pure_noise():
+    """Main-task gradients of two halves made of independent noise: no gain on average,
+    while the same-batch gain |g_0|^2 is always positive."""
+    generator = torch.Generator().manual_seed(0)
+    same, crossed = [], []
+    for _ in range(400):
+        a, b = torch.randn(2, 2, 50, generator=generator)
+        same.append(float(reference_gains(a + b, (a + b)[0])[0]))
+        crossed.append(float(crossfit_gains(a, b)[0]))
+    assert min(same) > 0
+    assert abs(np.mean(crossed)) < 0.1 * np.mean(same)
+
+
+def test_main_weight_floor_and_ceiling_keep_the_total():
+    weights = torch.tensor([0.5, 2.0, 0.5])
+    floored = bound_main_weight(weights, floor=1.0)
+    torch.testing.assert_close(floored, torch.tensor([1.0, 1.6, 0.4]))
+    ceiled = bound_main_weight(torch.tensor([2.5, 0.25, 0.25]), ceiling=2.0)
+    torch.testing.assert_close(ceiled, torch.tensor([2.0, 0.5, 0.5]))
+    inside = bound_main_weight(torch.tensor([1.5, 1.0, 0.5]), floor=1.0, ceiling=2.0)
+    torch.testing.assert_close(inside, torch.tensor([1.5, 1.0, 0.5]))
+    # nothing to give weight to: all of it stays on the main task
+    alone = bound_main_weight(torch.tensor([3.0, 0.0, 0.0]), ceiling=1.0)
+    torch.testing.assert_close(alone, torch.tensor([3.0, 0.0, 0.0]))
+    # a floor above the total is capped at the total
+    torch.testing.assert_close(bound_main_weight(torch.tensor([0.0, 1.0]), floor=5.0),
+                               torch.tensor([1.0, 0.0]))
+
+
+def test_smoothing_is_an_exponential_moving_average():
+    average = None
+    for value in ([1.0, 0.0], [0.0, 1.0], [0.0, 1.0]):
+        average = smooth(average, torch.tensor(value), 0.5)
+    torch.testing.assert_close(average, torch.tensor([0.25, 0.75]))
+    torch.testing.assert_close(smooth(torch.tensor([5.0]), torch.tensor([1.0]), 0.0),
+                               torch.tensor([1.0]))
+    torch.testing.assert_close(smooth(None, torch.tensor([float("nan"), 2.0]), 0.9),
+                               torch.tensor([0.0, 2.0]))
+
+
+# ------------------------------------------------------------------ the strategy's new gain data
+def started(strategy, n_tasks=3):
+    strategy.start(["main"] + [f"aux_{k}" for k in range(1, n_tasks)],
+                   ["binary"] + ["regression"] * (n_tasks - 1))
+    return strategy
+
+
+@pytest.mark.parametrize("approximation", ["first_order", "last_layer"])
+def test_previous_gains_use_the_last_batchs_main_gradient(approximation):
+    module, X, y = tiny_problem(n_samples=32)
+    strategy = started(HydaLearn(approximation, "previous", step_size=0.1))
+    first_step = make_step(module, X[:16], y[:16])
+    first = strategy.weigh(first_step)
+    first_gradients = strategy.task_gradients(make_step(module, X[:16], y[:16]))
+    # the first step has no previous batch: the batch's own main gradient
+    torch.testing.assert_close(first.gains, 0.1 * first_gradients @ first_gradients[0])
+    second_step = make_step(module, X[16:], y[16:])
+    second = strategy.weigh(second_step)
+    gradients = strategy.task_gradients(make_step(module, X[16:], y[16:]))
+    torch.testing.assert_close(second.gains, 0.1 * gradients @ first_gradients[0])
+    if approximation == "first_order":
+        torch.testing.assert_close(gradients, second_step.shared_gradients)
+
+
+def test_last_layer_gradients_are_the_columns_of_the_jacobian():
+    torch.manual_seed(0)
+    module = MultiTaskNetwork(3, [1, 1, 1], hidden_layer_sizes=(4, 5)).double()
+    X = torch.randn(12, 3, dtype=torch.float64)
+    y = torch.randn(12, 3, dtype=torch.float64)
+    y[:, 0] = (y[:, 0] > 0).double()
+    step = make_step(module, X, y)
+    last = HydaLearn("last_layer").task_gradients(step)
+    full = make_step(module, X, y)
+    torch.testing.assert_close(last, full.shared_gradients[:, full.last_shared_layer_slice])
+    first, second = HydaLearn("last_layer").task_gradients(make_step(module, X, y), halves=True)
+    torch.testing.assert_close(first + second, last)
+    assert not torch.allclose(first, second)
+
+
+@pytest.mark.parametrize("approximation", ["first_order", "last_layer"])
+def test_crossfit_gains_of_the_strategy(approximation):
+    module, X, y = tiny_problem(n_samples=16)
+    strategy = HydaLearn(approximation, "crossfit", step_size=0.1)
+    first, second = strategy.task_gradients(make_step(module, X, y), halves=True)
+    half = HydaLearn(approximation, "batch").task_gradients
+    torch.testing.assert_close(first, half(make_step(module, X[:8], y[:8])) / 2)
+    decision = started(strategy).weigh(make_step(module, X, y))
+    torch.testing.assert_close(decision.gains, crossfit_gains(first, second, step_size=0.1))
+
+
+def test_smoothing_and_floor_shape_the_weights():
+    strategy = started(HydaLearn(gain_data="batch", smoothing=0.5, min_main_weight=1.0))
+    first = strategy.weights_from_gains(torch.tensor([0.0, 2.0, 1.0]))
+    torch.testing.assert_close(first, torch.tensor([1.0, 4 / 3, 2 / 3]))
+    second = strategy.weights_from_gains(torch.tensor([4.0, 0.0, 1.0]))  # average [2, 1, 1]
+    torch.testing.assert_close(second, torch.tensor([1.5, 0.75, 0.75]))
+
+
+@pytest.mark.parametrize("approximation, gain_data", [
+    ("first_order", "previous"), ("last_layer", "previous"), ("first_order", "crossfit"),
+    ("last_layer", "crossfit"), ("last_layer", "heldout")])
+def test_the_update_of_new_gain_data_is_the_weighted_trunk_gradient(approximation, gain_data):
+    module, X, y = tiny_problem()
+    strategy = started(HydaLearn(approximation, gain_data))
+    step = make_step(module, X, y, sample_batch=other_batch)
+    decision = strategy.weigh(step)
+    module.zero_grad()
+    step.apply(decision.weights)
+    reference = make_step(module, X, y)
+    jacobian = reference.jacobian
+    trunk = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
+    heads = torch.cat([p.grad.reshape(-1) for p in module.heads.parameters()])
+    torch.testing.assert_close(trunk, decision.weights.double() @ jacobian[:, :reference.n_shared])
+    torch.testing.assert_close(heads, jacobian[:, reference.n_shared:].sum(0))

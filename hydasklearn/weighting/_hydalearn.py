@@ -192,7 +192,8 @@ class HydaLearn(WeightingStrategy):
         -------
         Tensor of shape (n_tasks,)
         """
-        self.smoothed_gains_ = smooth(self.smoothed_gains_, gains.detach(), self.smoothing)
+        self.smoothed_gains_ = smooth(getattr(self, "smoothed_gains_", None), gains.detach(),
+                                      self.smoothing)
         weights = bound_main_weight(gains_to_weights(self.smoothed_gains_, "sum"),
                                     self.min_main_weight, self.max_main_weight)
         return weights / weights.max() if self.normalization == "max" else weights
@@ -237,7 +238,8 @@ class HydaLearn(WeightingStrategy):
             if self.approximation == "last_layer":
                 reference = reference[step.last_shared_layer_slice]
             return reference_gains(gradients, reference, eta)
-        reference, self.reference_ = self.reference_, gradients[0].detach().clone()
+        reference = getattr(self, "reference_", None)
+        self.reference_ = gradients[0].detach().clone()
         if reference is None:  # the first step: the batch's own main gradient
             reference = gradients[0]
         return reference_gains(gradients, reference, eta)
