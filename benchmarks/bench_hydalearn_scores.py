@@ -100,6 +100,11 @@ def score(name, seed, args):
         n_samples=args.train + args.test, n_features=args.features, n_informative=5,
         aux_relations=tuple(args.relations), main_noise=args.main_noise,
         aux_noise=args.aux_noise, random_state=seed)
+    if args.related_noise:  # a weaker related task: extra noise on the related columns only
+        rng = np.random.default_rng(10_000 + seed)
+        for k, relation in enumerate(args.relations, start=1):
+            if relation == "related":
+                y[:, k] += args.related_noise * rng.normal(size=len(y))
     X_train, y_train, X_test, y_test = X[:args.train], y[:args.train], X[args.train:], y[args.train:]
     weighting = resolve(name)
     if weighting == "single":
@@ -128,6 +133,8 @@ def parse_arguments(argv=None):
     parser.add_argument("--features", type=int, default=20)
     parser.add_argument("--main-noise", type=float, default=1.0)
     parser.add_argument("--aux-noise", type=float, default=0.1)
+    parser.add_argument("--related-noise", type=float, default=0.0,
+                        help="extra noise on the related auxiliary tasks only")
     parser.add_argument("--relations", nargs="*", default=["related", "noise"],
                         help="relation of every auxiliary task to the main task")
     parser.add_argument("--hidden", type=int, nargs="*", default=[64, 64])

@@ -641,3 +641,26 @@ def test_the_update_of_new_gain_data_is_the_weighted_trunk_gradient(approximatio
     heads = torch.cat([p.grad.reshape(-1) for p in module.heads.parameters()])
     torch.testing.assert_close(trunk, decision.weights.double() @ jacobian[:, :reference.n_shared])
     torch.testing.assert_close(heads, jacobian[:, reference.n_shared:].sum(0))
+
+
+def test_between_measurements_the_weights_are_held_and_heads_learn_at_weight_one():
+    module, X, y = tiny_problem()
+    strategy = started(HydaLearn(gain_data="previous", gain_every=3))
+    first = strategy.weigh(make_step(module, X, y))
+    for _ in range(2):  # two held steps: the same weights, one ordinary backward pass
+        step = make_step(module, X, y)
+        decision = strategy.weigh(step)
+        torch.testing.assert_close(decision.weights, first.weights)
+        assert "jacobian" not in step.__dict__
+        module.zero_grad()
+        step.apply(decision.weights)
+        trunk = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
+        heads = torch.cat([p.grad.reshape(-1) for p in module.heads.parameters()])
+        reference = make_step(module, X, y)
+        jacobian = reference.jacobian
+        expected = decision.weights.double().clamp(min=1e-4) @ jacobian[:, :reference.n_shared]
+        torch.testing.assert_close(trunk, expected)
+        torch.testing.assert_close(heads, jacobian[:, reference.n_shared:].sum(0))
+    measured = make_step(module, X, y)
+    strategy.weigh(measured)  # the fourth step measures again
+    assert "jacobian" in measured.__dict__

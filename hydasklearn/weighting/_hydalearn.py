@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import torch
 
 from ._base import TaskWeights, WeightingStrategy
@@ -112,7 +114,7 @@ class HydaLearn(WeightingStrategy):
 
     def __init__(self, approximation="first_order", gain_data="auto", step_size=None,
                  normalization="sum", smoothing=0.0, min_main_weight=0.0, max_main_weight=None,
-                 weigh_heads=False):
+                 gain_every=1, weigh_heads=False):
         self.approximation = approximation
         self.gain_data = gain_data
         self.step_size = step_size
@@ -120,6 +122,7 @@ class HydaLearn(WeightingStrategy):
         self.smoothing = smoothing
         self.min_main_weight = min_main_weight
         self.max_main_weight = max_main_weight
+        self.gain_every = gain_every
         self.weigh_heads = weigh_heads
 
     def start(self, task_names, task_types):
@@ -151,8 +154,13 @@ class HydaLearn(WeightingStrategy):
             raise ValueError(
                 "HydaLearn max_main_weight must be None or >= min_main_weight, got "
                 f"{self.max_main_weight!r}.")
-        self.reference_ = None  # the previous mini-batch's main-task gradient
+        if not (isinstance(self.gain_every, Integral) and self.gain_every >= 1):
+            raise ValueError(f"HydaLearn gain_every must be an integer >= 1, got "
+                             f"{self.gain_every!r}.")
+        self.reference_ = None  # the main-task gradient of the last batch gains were measured on
         self.smoothed_gains_ = None
+        self.n_steps_ = 0
+        self._held = None  # (weights, gains) of the last measurement
 
     def _source(self):
         if self.gain_data != "auto":
@@ -162,6 +170,22 @@ class HydaLearn(WeightingStrategy):
     def weigh(self, step):
         if step.n_tasks == 1:
             return TaskWeights(torch.ones(1, device=step.losses.device))
+        count = getattr(self, "n_steps_", 0)
+        self.n_steps_ = count + 1
+        held = getattr(self, "_held", None)
+        if held is not None and count % self.gain_every != 0:
+            return self._hold(step, *held)
+        decision = self._measure(step)
+        self._held = (decision.weights.detach(), decision.gains.detach())
+        return decision
+
+    def _hold(self, step, weights, gains):
+        """A step between two measurements: the last weights again, heads at weight 1."""
+        if not self.weigh_heads:
+            backward_with_heads_at_one(step, weights)
+        return TaskWeights(weights, gains=gains)
+
+    def _measure(self, step):
         if self.approximation == "representation" and not self.weigh_heads:
             # The weights are chosen inside the one backward pass, when the
             # gradient reaches the trunk's output (TrainingStep).
@@ -192,8 +216,9 @@ class HydaLearn(WeightingStrategy):
         -------
         Tensor of shape (n_tasks,)
         """
+        momentum = self.smoothing ** self.gain_every  # the same time constant in steps
         self.smoothed_gains_ = smooth(getattr(self, "smoothed_gains_", None), gains.detach(),
-                                      self.smoothing)
+                                      momentum)
         weights = bound_main_weight(gains_to_weights(self.smoothed_gains_, "sum"),
                                     self.min_main_weight, self.max_main_weight)
         return weights / weights.max() if self.normalization == "max" else weights
@@ -285,3 +310,29 @@ class HydaLearn(WeightingStrategy):
         flat = torch.cat([(g if g is not None else torch.zeros((len(outputs),) + p.shape))
                           .reshape(len(outputs), -1) for g, p in zip(grads, parameters)], dim=1)
         return (flat[:step.n_tasks], flat[step.n_tasks:]) if halves else flat
+
+
+def backward_with_heads_at_one(step, weights, least=1e-4):
+    """Write the update "trunk along ``sum_k w_k g_k``, every head at weight 1" in one backward pass.
+
+    The backward pass of ``sum_k max(w_k, least) L_k`` gives the trunk its
+    weighted gradient (a task at weight 0 adds ``least`` times its gradient)
+    and head k ``max(w_k, least)`` times its own task's gradient, since head
+    k reaches only ``L_k``; dividing head k's gradient by that factor gives it
+    weight 1. So heads weighted apart from the trunk cost what equal
+    weighting costs, instead of per-task gradients or hooks. Marks the step as
+    done, so that ``step.apply`` adds nothing.
+
+    Parameters
+    ----------
+    step : TrainingStep
+    weights : Tensor of shape (n_tasks,)
+    least : float, default=1e-4
+    """
+    factors = weights.detach().to(step.losses).clamp(min=least)
+    (factors * step.losses).sum().backward()
+    for head, factor in zip(step.module.heads, factors.tolist()):
+        for parameter in head.parameters():
+            if parameter.grad is not None:
+                parameter.grad.div_(factor)
+    step._backward_done = True  # the gradients are written (TrainingStep.apply skips)
