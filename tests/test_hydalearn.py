@@ -648,11 +648,11 @@ def test_between_measurements_the_weights_are_held_and_heads_learn_at_weight_one
     strategy = started(HydaLearn(gain_data="previous", gain_every=3))
     first = strategy.weigh(make_step(module, X, y))
     for _ in range(2):  # two held steps: the same weights, one ordinary backward pass
+        module.zero_grad()
         step = make_step(module, X, y)
         decision = strategy.weigh(step)
         torch.testing.assert_close(decision.weights, first.weights)
         assert "jacobian" not in step.__dict__
-        module.zero_grad()
         step.apply(decision.weights)
         trunk = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
         heads = torch.cat([p.grad.reshape(-1) for p in module.heads.parameters()])
