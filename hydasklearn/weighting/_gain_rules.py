@@ -7,9 +7,11 @@ with fake gradients whose inner products are known.
 - gains: :func:`reference_gains` (each task's gradient against one reference
   direction, e.g. the previous mini-batch's main-task gradient) and
   :func:`crossfit_gains` (the two halves of a batch, each measured against
-  the other's main-task gradient);
+  the other's main-task gradient), and :func:`per_unit_length` (gains of
+  steps of the same length along every task's direction);
 - weights: :func:`gains_to_weights` (HydaLearn's rule, weights proportional
-  to the positive gains) and :func:`bound_main_weight` (a floor and a ceiling
+  to the positive gains), :func:`evidence_weights` (an auxiliary task at
+  the main task's weight while its average gain is clearly positive) and :func:`bound_main_weight` (a floor and a ceiling
   on the main task's share);
 - smoothing: :func:`smooth` (an exponential moving average across steps).
 """
@@ -84,6 +86,38 @@ def crossfit_gains(first_half, second_half, step_size=1.0):
     return 2 * step_size * (first_half @ second_half[0] + second_half @ first_half[0])
 
 
+def per_unit_length(gains, task_gradients):
+    """Gains of steps of the same length along every task's direction.
+
+    ``gain_k / |g_k|``: the drop of the main loss per unit step length along
+    ``g_k / |g_k|`` (a directional derivative). A task's weight then no longer
+    grows with the size of its gradient (its loss scale), only with how well
+    its direction agrees with the reference's. With a reference from other
+    samples this is ``|reference|`` times the cosine of ``g_k`` and the
+    reference, so a clean related task can outweigh a main task whose own
+    per-batch gradient is mostly label noise.
+
+    Parameters
+    ----------
+    gains : Tensor of shape (n_tasks,)
+    task_gradients : Tensor of shape (n_tasks, n_values)
+
+    Returns
+    -------
+    Tensor of shape (n_tasks,)
+        0 where a gradient is zero.
+
+    Examples
+    --------
+    >>> import torch
+    >>> per_unit_length(torch.tensor([2.0, 3.0, 1.0]),
+    ...                 torch.tensor([[2.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+    tensor([1., 3., 0.])
+    """
+    norms = torch.linalg.vector_norm(task_gradients, dim=1).to(gains)
+    return torch.where(norms > 0, gains / torch.where(norms > 0, norms, 1), 0)
+
+
 def gains_to_weights(gains, normalization="sum"):
     """HydaLearn's weight rule: weights proportional to the positive gains.
 
@@ -120,6 +154,46 @@ def gains_to_weights(gains, normalization="sum"):
         positive[0] = 1.0
         scale = 1.0 / len(gains) if normalization == "sum" else 1.0
     return positive / scale
+
+
+def evidence_weights(mean, mean_square, momentum, evidence=2.0):
+    """Weights from the evidence that each auxiliary task helps: main 1, auxiliary 0 or 1.
+
+    An auxiliary task joins the trunk's update, at the main task's weight,
+    while the moving average of its gain is more than ``evidence`` standard
+    errors above 0; otherwise it gets weight 0. The standard error of an
+    exponential moving average with momentum ``m`` of values with variance
+    ``v`` is ``sqrt(v (1 - m) / (1 + m))``. A gain that is zero on average
+    (a pure-noise task) passes only by chance, whatever its spread; a task
+    whose step helps the main task on batch after batch passes for good.
+
+    Parameters
+    ----------
+    mean, mean_square : Tensor of shape (n_tasks,)
+        Moving averages of the gains and of their squares, main task first.
+    momentum : float in (0, 1)
+        Of those moving averages.
+    evidence : float, default=2.0
+        Standard errors the average must clear.
+
+    Returns
+    -------
+    Tensor of shape (n_tasks,)
+        1 for the main task; 1 or 0 for every auxiliary task.
+
+    Examples
+    --------
+    >>> import torch
+    >>> mean = torch.tensor([1.0, 0.5, 0.1, -0.4])
+    >>> square = mean ** 2 + torch.tensor([1.0, 1.0, 1.0, 1.0])  # variance 1
+    >>> evidence_weights(mean, square, momentum=0.9)  # standard error 0.23
+    tensor([1., 1., 0., 0.])
+    """
+    variance = (mean_square - mean ** 2).clamp(min=0)
+    error = torch.sqrt(variance * ((1 - momentum) / (1 + momentum)))
+    weights = (mean > evidence * error).to(mean) * (mean > 0).to(mean)
+    weights[0] = 1.0
+    return weights
 
 
 def bound_main_weight(weights, floor=0.0, ceiling=None):

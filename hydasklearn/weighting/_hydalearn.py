@@ -7,11 +7,12 @@ from numbers import Integral
 import torch
 
 from ._base import TaskWeights, WeightingStrategy
-from ._gain_rules import (NORMALIZATIONS, bound_main_weight, crossfit_gains, gains_to_weights,
-                          reference_gains, smooth)
+from ._gain_rules import (NORMALIZATIONS, bound_main_weight, crossfit_gains, evidence_weights,
+                          gains_to_weights, per_unit_length, reference_gains, smooth)
 
 APPROXIMATIONS = ("first_order", "last_layer", "exact", "representation")
-GAIN_DATA = ("auto", "previous", "crossfit", "heldout", "batch")
+GAIN_DATA = ("auto", "previous", "running", "crossfit", "heldout", "batch")
+RULES = ("proportional", "evidence")
 
 
 class HydaLearn(WeightingStrategy):
@@ -114,7 +115,8 @@ class HydaLearn(WeightingStrategy):
 
     def __init__(self, approximation="first_order", gain_data="auto", step_size=None,
                  normalization="sum", smoothing=0.0, min_main_weight=0.0, max_main_weight=None,
-                 gain_every=1, weigh_heads=False):
+                 gain_every=1, unit_length=False, rule="proportional", evidence=2.0,
+                 reference_momentum=0.9, weigh_heads=False):
         self.approximation = approximation
         self.gain_data = gain_data
         self.step_size = step_size
@@ -123,13 +125,18 @@ class HydaLearn(WeightingStrategy):
         self.min_main_weight = min_main_weight
         self.max_main_weight = max_main_weight
         self.gain_every = gain_every
+        self.unit_length = unit_length
+        self.rule = rule
+        self.evidence = evidence
+        self.reference_momentum = reference_momentum
         self.weigh_heads = weigh_heads
 
     def start(self, task_names, task_types):
         super().start(task_names, task_types)
         for name, value, allowed in (("approximation", self.approximation, APPROXIMATIONS),
                                      ("gain_data", self.gain_data, GAIN_DATA),
-                                     ("normalization", self.normalization, NORMALIZATIONS)):
+                                     ("normalization", self.normalization, NORMALIZATIONS),
+                                     ("rule", self.rule, RULES)):
             if value not in allowed:
                 raise ValueError(f"HydaLearn {name} must be one of {allowed}, got {value!r}.")
         source = self._source()
@@ -138,6 +145,9 @@ class HydaLearn(WeightingStrategy):
                 "HydaLearn(approximation='representation') compares gradients of the same "
                 "samples' representation, so it needs gain_data='batch'."
             )
+        if not 0 <= self.reference_momentum < 1:
+            raise ValueError("HydaLearn reference_momentum must be in [0, 1), got "
+                             f"{self.reference_momentum!r}.")
         if self.approximation == "exact" and source not in ("batch", "heldout"):
             raise ValueError(
                 "HydaLearn(approximation='exact') evaluates the main loss on data, so it needs "
@@ -154,11 +164,15 @@ class HydaLearn(WeightingStrategy):
             raise ValueError(
                 "HydaLearn max_main_weight must be None or >= min_main_weight, got "
                 f"{self.max_main_weight!r}.")
+        if self.rule == "evidence" and not self.smoothing > 0:
+            raise ValueError("HydaLearn(rule='evidence') weighs the evidence of moving "
+                             "averages, so it needs smoothing > 0.")
         if not (isinstance(self.gain_every, Integral) and self.gain_every >= 1):
             raise ValueError(f"HydaLearn gain_every must be an integer >= 1, got "
                              f"{self.gain_every!r}.")
         self.reference_ = None  # the main-task gradient of the last batch gains were measured on
         self.smoothed_gains_ = None
+        self.smoothed_squares_ = None
         self.n_steps_ = 0
         self._held = None  # (weights, gains) of the last measurement
 
@@ -217,16 +231,25 @@ class HydaLearn(WeightingStrategy):
         Tensor of shape (n_tasks,)
         """
         momentum = self.smoothing ** self.gain_every  # the same time constant in steps
-        self.smoothed_gains_ = smooth(getattr(self, "smoothed_gains_", None), gains.detach(),
-                                      momentum)
-        weights = bound_main_weight(gains_to_weights(self.smoothed_gains_, "sum"),
-                                    self.min_main_weight, self.max_main_weight)
+        gains = torch.nan_to_num(gains.detach(), nan=0.0, posinf=0.0, neginf=0.0)
+        self.smoothed_gains_ = smooth(getattr(self, "smoothed_gains_", None), gains, momentum)
+        if self.rule == "evidence":
+            self.smoothed_squares_ = smooth(getattr(self, "smoothed_squares_", None),
+                                            gains ** 2, momentum)
+            chosen = evidence_weights(self.smoothed_gains_, self.smoothed_squares_, momentum,
+                                      self.evidence)
+            weights = chosen * (len(chosen) / chosen.sum())
+        else:
+            weights = gains_to_weights(self.smoothed_gains_, "sum")
+        weights = bound_main_weight(weights, self.min_main_weight, self.max_main_weight)
         return weights / weights.max() if self.normalization == "max" else weights
 
     def _representation_gains(self, step, representation_gradients):
         eta = self.step_size if self.step_size is not None else step.learning_rate
-        return reference_gains(representation_gradients, representation_gradients[0],
-                               eta).detach()
+        gains = reference_gains(representation_gradients, representation_gradients[0], eta)
+        if self.unit_length:
+            gains = per_unit_length(gains, representation_gradients)
+        return gains.detach()
 
     def gains(self, step):
         """Main-task gain of a look-ahead step along each task's gradient.
@@ -252,22 +275,26 @@ class HydaLearn(WeightingStrategy):
             losses = step.main_loss_after_steps(directions, source=source)
             return losses[0] - losses[1:]
         if source == "crossfit":
-            return crossfit_gains(*self.task_gradients(step, halves=True), step_size=eta)
-        if source == "batch" and self.approximation == "first_order":
+            first, second = self.task_gradients(step, halves=True)
+            gains = crossfit_gains(first, second, step_size=eta)
+            return per_unit_length(gains, first + second) if self.unit_length else gains
+        if source == "batch" and self.approximation == "first_order" and not self.unit_length:
             return eta * step.gramian[0]
         gradients = self.task_gradients(step)
         if source == "batch":
-            return reference_gains(gradients, gradients[0], eta)
-        if source == "heldout":
+            reference = gradients[0]
+        elif source == "heldout":
             reference = step.main_gradient("heldout")
             if self.approximation == "last_layer":
                 reference = reference[step.last_shared_layer_slice]
-            return reference_gains(gradients, reference, eta)
-        reference = getattr(self, "reference_", None)
-        self.reference_ = gradients[0].detach().clone()
-        if reference is None:  # the first step: the batch's own main gradient
-            reference = gradients[0]
-        return reference_gains(gradients, reference, eta)
+        else:  # "previous" or "running": from earlier batches only
+            reference = getattr(self, "reference_", None)
+            momentum = self.reference_momentum if source == "running" else 0.0
+            self.reference_ = smooth(reference, gradients[0].detach(), momentum).clone()
+            if reference is None:  # the first step: the batch's own main gradient
+                reference = gradients[0]
+        gains = reference_gains(gradients, reference, eta)
+        return per_unit_length(gains, gradients) if self.unit_length else gains
 
     def task_gradients(self, step, halves=False):
         """Per-task gradients of the parameters the gains are measured on.
