@@ -17,21 +17,35 @@ class TensorDataset(torch.utils.data.Dataset):
     device : str or torch.device
         Where the tensors live; batches are slices of them, so they are cut on
         that device.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Row weights; batches then carry ``(y, sample_weight)`` as targets.
+    dtype : numpy dtype, default=np.float32
+        Of ``X``: float32 for training, float64 for predictions.
     """
 
-    def __init__(self, X, y=None, device="cpu"):
+    def __init__(self, X, y=None, device="cpu", sample_weight=None, dtype=np.float32):
         # torch.tensor copies into torch's own (aligned) memory: BLAS results
         # then do not depend on where numpy happened to allocate X. It cannot
         # read negative strides (X[::-1]), hence the contiguous arrays.
-        self.X = torch.tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
+        self.X = torch.tensor(np.ascontiguousarray(X, dtype=dtype), device=device)
         self.y = None if y is None else torch.tensor(
             np.ascontiguousarray(y, dtype=np.float32), device=device)
+        self.sample_weight = None if sample_weight is None else torch.tensor(
+            np.ascontiguousarray(sample_weight, dtype=np.float32), device=device)
 
     def __len__(self):
         return len(self.X)
 
+    def targets(self, index):
+        """The targets of some rows: ``y``, or ``(y, sample_weight)``."""
+        if self.y is None:
+            return torch.empty(0)
+        if self.sample_weight is None:
+            return self.y[index]
+        return self.y[index], self.sample_weight[index]
+
     def __getitem__(self, index):
-        return self.X[index], (self.y[index] if self.y is not None else torch.empty(0))
+        return self.X[index], self.targets(index)
 
 
 class BatchIterator:
@@ -58,11 +72,14 @@ class BatchIterator:
         return -(-len(self.dataset) // self.batch_size)
 
     def __iter__(self):
-        X, y = self.dataset.X, self.dataset.y
-        n_samples = len(X)
-        if self.shuffle:
-            order = torch.randperm(n_samples, generator=self.generator).to(X.device)
-            X, y = X[order], (y[order] if y is not None else None)
+        dataset = self.dataset
+        X, n_samples = dataset.X, len(dataset.X)
+        if not self.shuffle:
+            for start in range(0, n_samples, self.batch_size):
+                rows = slice(start, start + self.batch_size)
+                yield X[rows], dataset.targets(rows)
+            return
+        order = torch.randperm(n_samples, generator=self.generator).to(X.device)
         for start in range(0, n_samples, self.batch_size):
-            stop = start + self.batch_size
-            yield X[start:stop], (y[start:stop] if y is not None else None)
+            rows = order[start:start + self.batch_size]
+            yield X[rows], dataset.targets(rows)

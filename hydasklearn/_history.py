@@ -114,9 +114,7 @@ def fitted_multitask_estimator(estimator):
     -------
     HydaMultiTaskClassifier or HydaMultiTaskRegressor
     """
-    from ._estimators import _BaseHydaMultiTask  # the estimators import this module
-
-    while not isinstance(estimator, _BaseHydaMultiTask):
+    while not _is_multitask_estimator(estimator):
         if hasattr(estimator, "best_estimator_"):
             estimator = estimator.best_estimator_
         elif hasattr(estimator, "steps"):
@@ -129,6 +127,13 @@ def fitted_multitask_estimator(estimator):
             )
     check_is_fitted(estimator)
     return estimator
+
+
+def _is_multitask_estimator(estimator):
+    """Whether ``estimator`` is one of ours (told by its methods: this module is
+    imported by the estimators, so it cannot import them)."""
+    return callable(getattr(estimator, "predict_tasks", None)) and callable(
+        getattr(estimator, "training_history", None))
 
 
 def _import_pandas():

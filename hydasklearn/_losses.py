@@ -1,4 +1,4 @@
-"""Per-task losses with missing labels left out."""
+"""Per-task losses with missing labels left out, and optional row weights."""
 
 from __future__ import annotations
 
@@ -20,13 +20,31 @@ def per_sample_loss(kind, output, target):
     return 0.5 * (output[:, 0] - target) ** 2
 
 
-class MultiTaskLoss(torch.nn.Module):
-    """Masked mean loss of each task.
+def mean_loss(kind, output, target):
+    """Mean of :func:`per_sample_loss`, in one fused kernel where torch has one."""
+    if kind == "binary":
+        return F.binary_cross_entropy_with_logits(output[:, 0], target)
+    if kind == "multiclass":
+        return F.cross_entropy(output, target.long())
+    return 0.5 * F.mse_loss(output[:, 0], target)
 
-    Each auxiliary loss is the mean over the samples whose label is present; a
-    task with no label in the batch has loss 0 (and a zero gradient). The main
-    task (the first) is always labelled (the estimators check it): its loss is
-    a plain mean, which saves the masking on every step.
+
+def split_targets(y):
+    """``(targets, sample_weight)`` of a batch's ``y``: a tensor, or a pair with row weights."""
+    if isinstance(y, (tuple, list)):
+        return y[0], y[1]
+    return y, None
+
+
+class MultiTaskLoss(torch.nn.Module):
+    """Masked, optionally row-weighted, mean loss of each task.
+
+    Each auxiliary loss is the mean over the samples whose label is present;
+    a task with no label in the batch has loss 0 (and a zero gradient). The
+    main task (the first) is always labelled (the estimators check it): its
+    loss is a plain mean, which saves the masking on every step. With row
+    weights ``w``, every mean becomes ``sum_i w_i l_i / sum_i w_i`` over the
+    labelled rows, so a row of weight 0 counts as absent.
 
     Parameters
     ----------
@@ -38,9 +56,21 @@ class MultiTaskLoss(torch.nn.Module):
         super().__init__()
         self.task_kinds = list(task_kinds)
 
-    def task_losses(self, outputs, y):
-        """Vector of the mean loss of every task, shape (n_tasks,)."""
-        main_loss = per_sample_loss(self.task_kinds[0], outputs[0], y[:, 0]).mean()
+    def task_losses(self, outputs, y, sample_weight=None):
+        """Vector of the mean loss of every task, shape (n_tasks,).
+
+        Parameters
+        ----------
+        outputs : sequence of Tensor
+            One head output per task (the first ``len(outputs)`` columns of ``y``).
+        y : Tensor of shape (batch_size, n_tasks)
+        sample_weight : Tensor of shape (batch_size,) or None
+        """
+        if sample_weight is None:
+            main_loss = mean_loss(self.task_kinds[0], outputs[0], y[:, 0])
+        else:
+            main = per_sample_loss(self.task_kinds[0], outputs[0], y[:, 0])
+            main_loss = (main * sample_weight).sum() / sample_weight.sum().clamp(min=1e-12)
         if len(outputs) == 1:
             return main_loss.unsqueeze(0)
         losses = [main_loss]
@@ -48,10 +78,14 @@ class MultiTaskLoss(torch.nn.Module):
         for k in range(1, len(outputs)):
             mask = labelled[:, k]
             target = torch.where(mask, y[:, k], torch.zeros_like(y[:, k]))
-            sample_losses = per_sample_loss(self.task_kinds[k], outputs[k], target) * mask
-            losses.append(sample_losses.sum() / mask.sum().clamp(min=1))
+            weight = mask if sample_weight is None else mask * sample_weight
+            sample_losses = per_sample_loss(self.task_kinds[k], outputs[k], target) * weight
+            losses.append(sample_losses.sum() / weight.sum().clamp(min=1e-12)
+                          if sample_weight is not None
+                          else sample_losses.sum() / mask.sum().clamp(min=1))
         return torch.stack(losses)
 
     def forward(self, outputs, y):
         """The main task's loss (what skorch records as ``train_loss``/``valid_loss``)."""
-        return self.task_losses(outputs[:1], y[:, :1])[0]
+        targets, sample_weight = split_targets(y)
+        return self.task_losses(outputs[:1], targets[:, :1], sample_weight)[0]

@@ -1,12 +1,12 @@
-"""The torch module: a shared trunk and one head per task."""
+"""The torch module: a shared trunk and one head per task, and a pure forward pass."""
 
 from __future__ import annotations
 
-from itertools import chain
+import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
-from torch.func import functional_call
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -17,18 +17,49 @@ ACTIVATIONS = {
 }
 
 
-def _mlp(n_inputs, layer_sizes, activation, dropout):
+class SeededDropout(nn.Module):
+    """Dropout whose masks come from a given ``torch.Generator``.
+
+    ``nn.Dropout`` draws from torch's global generator, which every thread of
+    the process shares: two fits in parallel threads would then draw each
+    other's masks. With a generator of its own, a fit is reproducible
+    whatever else the process does.
+
+    Parameters
+    ----------
+    p : float
+        Probability of zeroing a value (training mode only).
+    generator : torch.Generator or None
+        Source of the masks; ``None`` uses torch's global generator.
+    """
+
+    def __init__(self, p, generator=None):
+        super().__init__()
+        self.p = p
+        self.generator = generator
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
+        return x * keep / (1 - self.p)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+def _mlp(n_inputs, layer_sizes, activation, dropout, generator, seeded):
     """Linear -> activation -> dropout blocks; returns the layers and the output width."""
     layers = []
     for width in layer_sizes:
-        layers += [nn.Linear(n_inputs, width), ACTIVATIONS[activation]()]
+        layers += [_linear(n_inputs, width, seeded), ACTIVATIONS[activation]()]
         if dropout > 0:
-            layers.append(nn.Dropout(dropout))
+            layers.append(SeededDropout(dropout, generator))
         n_inputs = width
     return layers, n_inputs
 
 
-class MultiTaskNetwork(nn.Module):
+class SharedTrunkNetwork(nn.Module):
     """Shared trunk followed by one head per task.
 
     Parameters
@@ -46,74 +77,110 @@ class MultiTaskNetwork(nn.Module):
         Name of the activation, a key of ``ACTIVATIONS``.
     dropout : float
         Dropout probability after every hidden layer.
+    generator : torch.Generator or None
+        Source of the dropout masks (see :class:`SeededDropout`).
+    seed : int or None
+        Seeds the initial parameters from a generator of their own (torch's
+        default initialisation of ``nn.Linear``), so that the global random
+        state, which threads share, plays no part; None keeps torch's draws.
     """
 
     def __init__(self, n_features, task_outputs, hidden_layer_sizes=(100,),
-                 head_layer_sizes=(), activation="relu", dropout=0.0):
+                 head_layer_sizes=(), activation="relu", dropout=0.0, generator=None,
+                 seed=None):
         super().__init__()
-        trunk_layers, width = _mlp(n_features, hidden_layer_sizes, activation, dropout)
+        seeded = seed is not None
+        trunk_layers, width = _mlp(n_features, hidden_layer_sizes, activation, dropout,
+                                   generator, seeded)
         self.trunk = nn.Sequential(*trunk_layers)
         heads = []
         for n_outputs in task_outputs:
-            head_layers, head_width = _mlp(width, head_layer_sizes, activation, dropout)
-            heads.append(nn.Sequential(*head_layers, nn.Linear(head_width, n_outputs)))
+            head_layers, head_width = _mlp(width, head_layer_sizes, activation, dropout,
+                                           generator, seeded)
+            heads.append(nn.Sequential(*head_layers, _linear(head_width, n_outputs, seeded)))
         self.heads = nn.ModuleList(heads)
+        if seed is not None:
+            initialise(self, torch.Generator().manual_seed(seed))
 
     def forward(self, X):
         """Outputs of every head, as a tuple (task order)."""
-        representation = self.trunk(X)
-        return self.forward_heads(representation)
+        return self.forward_heads(self.trunk(X))
 
     def forward_heads(self, representation):
         """Apply every head to the shared representation."""
         return tuple(head(representation) for head in self.heads)
 
 
-@torch.no_grad()
-def forward_float64(module, X, batch_size):
-    """Every head's output on ``X``, computed in float64, ``batch_size`` rows at a time.
+def _linear(n_inputs, n_outputs, seeded):
+    """A float32 linear layer; uninitialised (no global random draw) when seeded later."""
+    if seeded:
+        return torch.nn.utils.skip_init(nn.Linear, n_inputs, n_outputs, dtype=torch.float32)
+    return nn.Linear(n_inputs, n_outputs, dtype=torch.float32)
 
-    The module's own (float32) parameters are left as they are. In float32 the
-    last bit of a matrix product can depend on how many rows it holds, so a
-    row's prediction would depend on the rows predicted with it; in float64
-    such differences are far below any tolerance users or scikit-learn's
-    checks apply.
+
+@torch.no_grad()
+def initialise(module, generator):
+    """Draw every linear layer's parameters as ``nn.Linear`` does, from ``generator``."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+            bound = 1 / math.sqrt(layer.in_features)
+            nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+
+
+def evaluate(layers, parameters, X, prefix=""):
+    """Output of a ``Sequential`` of ours in eval mode, with the given parameters.
+
+    A pure function: the module is only read for its structure, never
+    changed (no parameters swapped in, no train/eval switch), so that threads
+    may call it at once, and ``torch.func`` transforms (``vmap``, ``jvp``)
+    may run through it. Dropout is left out, as in eval mode.
 
     Parameters
     ----------
-    module : MultiTaskNetwork
-    X : Tensor of shape (n_samples, n_features), float64
-    batch_size : int
+    layers : nn.Sequential
+        The trunk, or a head, of a :class:`SharedTrunkNetwork`.
+    parameters : dict of str to Tensor
+        Parameter values by name, as ``layers.named_parameters(prefix)``
+        names them.
+    X : Tensor of shape (n_samples, n_inputs)
+    prefix : str
+        Prefix of the names in ``parameters`` (``"trunk."``, ``"heads.0."``).
 
     Returns
     -------
-    list of Tensor
-        One (n_samples, n_outputs) float64 tensor per task, in eval mode (no dropout).
+    Tensor
     """
-    state = {name: tensor.double() if tensor.is_floating_point() else tensor
-             for name, tensor in chain(module.named_parameters(), module.named_buffers())}
-    was_training = module.training
-    module.eval()
-    try:
-        chunks = [functional_call(module, state, (X[start:start + batch_size],))
-                  for start in range(0, len(X), batch_size)]
-    finally:
-        module.train(was_training)
-    return [torch.cat([chunk[k] for chunk in chunks]) for k in range(len(chunks[0]))]
+    for index, layer in enumerate(layers):
+        if isinstance(layer, nn.Linear):
+            X = F.linear(X, parameters[f"{prefix}{index}.weight"],
+                         parameters.get(f"{prefix}{index}.bias"))
+        elif not isinstance(layer, (SeededDropout, nn.Dropout)):
+            X = layer(X)  # activations hold no state
+    return X
 
 
-def shared_parameters(module):
-    """The trunk's parameters (those that all tasks share)."""
-    return [p for p in module.trunk.parameters() if p.requires_grad]
+@torch.no_grad()
+def evaluate_network(module, X):
+    """Every head's output on ``X``, in eval mode, in ``X``'s floating-point type.
 
+    Predictions pass float64 ``X``: in float32 the last bit of a matrix
+    product can depend on how many rows it holds, so a row's prediction
+    would depend on the rows predicted with it; in float64 such differences
+    are far below any tolerance users or scikit-learn's checks apply. The
+    module is not changed (see :func:`evaluate`), so concurrent calls are safe.
 
-def head_parameters(module):
-    """The heads' parameters, head after head."""
-    return [p for p in module.heads.parameters() if p.requires_grad]
+    Parameters
+    ----------
+    module : SharedTrunkNetwork
+    X : Tensor of shape (n_samples, n_features)
 
-
-def count_parameters(parameters):
-    return sum(p.numel() for p in parameters)
-
-
-__all__ = ["MultiTaskNetwork", "forward_float64", "shared_parameters", "head_parameters", "torch"]
+    Returns
+    -------
+    tuple of Tensor
+        One (n_samples, n_outputs) tensor per task.
+    """
+    parameters = {name: p.detach().to(X.dtype) for name, p in module.named_parameters()}
+    representation = evaluate(module.trunk, parameters, X, "trunk.")
+    return tuple(evaluate(head, parameters, representation, f"heads.{k}.")
+                 for k, head in enumerate(module.heads))

@@ -1,9 +1,12 @@
 """The skorch net behind the estimators: a multi-task training step.
 
-skorch's loop, history and callbacks are kept; only the pieces that differ
-are overridden: ``get_iterator`` (batches cut by tensor slicing),
-``train_step`` (per-task losses weighted by a strategy) and ``on_epoch_end``
-(per-task epoch losses).
+skorch's loop, history and callbacks are kept; the net overrides skorch's
+public seams only: ``initialize`` (the weighting strategy's life starts
+here), ``get_iterator`` (batches cut by tensor slicing),
+``train_step_single`` (per-task losses, the strategy's decision, the update),
+``infer`` / ``evaluation_step`` / ``validation_step`` (a pure forward pass
+that changes no module state) and ``on_epoch_end`` (per-step records,
+per-task epoch losses, the strategy's epoch hook).
 """
 
 from __future__ import annotations
@@ -11,10 +14,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
+from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator
 
 from ._data import BatchIterator
+from ._layout import network_layouts
+from ._losses import split_targets
+from ._network import evaluate_network
 from ._step import TrainingStep
+from ._update import apply_decision
+from .weighting import resolve_weighting
 
 
 class MultiTaskNet(NeuralNet):
@@ -24,79 +34,144 @@ class MultiTaskNet(NeuralNet):
     ----------
     module, criterion
         As in skorch; ``criterion`` must provide ``task_losses``.
-    weighting : WeightingStrategy
-        Chooses the task weights on every mini-batch (already started).
-    generator : torch.Generator
-        Source of the shuffling and of held-out gain batches.
+    weighting : str, sequence of float or WeightingStrategy
+        The ``weighting`` parameter of the estimators; the net owns a started
+        clone of the strategy, :attr:`weighting_`, from :meth:`initialize` on.
+    task_names : list of str
+    task_kinds : list of {"binary", "multiclass", "regression"}
+    seed : int
+        Seeds the shuffling, the held-out gain batches and the strategy.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
+
+    Attributes
+    ----------
+    weighting_ : WeightingStrategy
+        The started strategy.
+    n_steps_ : int
+        Optimiser steps taken.
 
     Notes
     -----
     Per optimiser step, the history's batch records hold ``task_losses``,
-    ``task_weights`` and ``task_gains`` (NaN when the strategy gives none);
-    per epoch, ``train_task_losses`` holds the mean loss of every task.
+    ``task_weights`` and ``task_gains`` (NaN when the strategy gives none),
+    written at the end of each epoch; per epoch, ``train_task_losses`` holds
+    the mean loss of every task.
     """
 
-    def __init__(self, module, criterion, *, weighting, generator, **kwargs):
+    def __init__(self, module, criterion, *, weighting, task_names, task_kinds, seed,
+                 **kwargs):
         super().__init__(module, criterion, **kwargs)
         self.weighting = weighting
-        self.generator = generator
-
-    def get_iterator(self, dataset, training=False):
-        batch_size = len(dataset) if self.batch_size == -1 else self.batch_size
-        return BatchIterator(dataset, batch_size, shuffle=training, generator=self.generator)
-
-    def sample_training_batch(self, size):
-        """A random batch of training data (for held-out gains)."""
-        data = self._training_data
-        index = torch.randint(len(data), (size,), generator=self.generator).to(data.X.device)
-        return data.X[index], data.y[index]
-
-    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
-        self._training_data = dataset_train
-
-    def train_step(self, batch, **fit_params):
-        if not self.module_.training:  # a full module.train() walk costs time on every step
-            self._set_training(True)
-        X, y = batch
-        self._zero_grad_optimizer()
-        module = self.module_
-        representation = module.trunk(X)
-        outputs = module.forward_heads(representation)
-        losses = self.criterion_.task_losses(outputs, y)
-        step = TrainingStep(
-            module, self.criterion_, X, y, representation, losses,
-            learning_rate=self.optimizer_.param_groups[0]["lr"],
-            index=self.n_steps_, sample_batch=self.sample_training_batch,
-        )
-        decision = self.weighting.weigh(step)
-        step.apply(decision.weights, decision.shared_gradient)
-        self.notify("on_grad_computed",
-                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
-                    batch=batch, training=True)
-        self._step_optimizer(None)
-        self.n_steps_ += 1
-        gains = decision.gains if decision.gains is not None else torch.full_like(losses, np.nan)
-        record = torch.stack([losses.detach(), decision.weights.detach().to(losses), gains.to(losses)])
-        task_losses, weights, gains = record.cpu().tolist()
-        self.history.record_batch("task_losses", task_losses)
-        self.history.record_batch("task_weights", weights)
-        self.history.record_batch("task_gains", gains)
-        return {"loss": losses[0].detach(), "y_pred": outputs}
+        self.task_names = task_names
+        self.task_kinds = task_kinds
+        self.seed = seed
 
     def initialize(self):
         super().initialize()
+        self.weighting_ = resolve_weighting(self.weighting)
+        self.weighting_.start(list(self.task_names), list(self.task_kinds),
+                              random_state=self.seed)
+        self.generator_ = torch.Generator().manual_seed(self.seed)
+        self.layouts_ = network_layouts(self.module_)
         self.n_steps_ = 0
+        self._no_gains = torch.full((len(self.task_names),), np.nan)
         return self
 
+    # ----------------------------------------------------------------- data
+    def get_iterator(self, dataset, training=False):
+        batch_size = len(dataset) if self.batch_size == -1 else self.batch_size
+        return BatchIterator(dataset, batch_size, shuffle=training, generator=self.generator_)
+
+    def sample_training_batch(self, size):
+        """A random batch of training data (for held-out gains): ``(X, y, sample_weight)``."""
+        data = self._training_data
+        index = torch.randint(len(data), (size,), generator=self.generator_).to(data.X.device)
+        weight = None if data.sample_weight is None else data.sample_weight[index]
+        return data.X[index], data.y[index], weight
+
+    # ------------------------------------------------------------- training
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
+        self._training_data = dataset_train
+        self._step_records = []
+        self.module_.train()  # once per epoch: evaluation never leaves train mode
+
+    def train_step_single(self, batch, **fit_params):
+        X, targets = batch
+        y, sample_weight = split_targets(targets)
+        module = self.module_
+        representation = module.trunk(X)
+        outputs = module.forward_heads(representation)
+        losses = self.criterion_.task_losses(outputs, y, sample_weight)
+        step = TrainingStep(
+            module, self.criterion_, X, y, representation, losses,
+            learning_rate=self.optimizer_.param_groups[0]["lr"], index=self.n_steps_,
+            sample_batch=self.sample_training_batch, layouts=self.layouts_,
+            sample_weight=sample_weight,
+        )
+        decision = apply_decision(step, self.weighting_.decide(step))
+        self.n_steps_ += 1
+        # References only (a decision is never changed afterwards); stacked once per epoch.
+        self._step_records.append((losses.detach(), decision.weights, decision.gains))
+        return {"loss": losses[0].detach(), "y_pred": outputs}
+
+    def train_step(self, batch, **fit_params):
+        """One optimiser step: skorch's, without the closure that Adam does not need."""
+        self.optimizer_.zero_grad(set_to_none=True)
+        step = self.train_step_single(batch, **fit_params)
+        if self._gradient_listeners:
+            self.notify("on_grad_computed",
+                        named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                        batch=batch, training=True)
+        self.optimizer_.step()
+        return step
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X, y, **kwargs)
+        # Callbacks that read the gradients (e.g. GradientNormClipping) are told of
+        # them; the others are not called on every step for nothing.
+        self._gradient_listeners = [
+            callback for _, callback in self.callbacks_
+            if type(callback).on_grad_computed is not Callback.on_grad_computed]
+
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        batches = [b for b in self.history[-1]["batches"] if "task_losses" in b]
-        if not batches:
+        records = self._step_records
+        if not records:
             return
+        losses = torch.stack([losses for losses, _, _ in records])
+        as_losses = {"dtype": losses.dtype, "device": losses.device}
+        weights = torch.stack([weights.detach().to(**as_losses) for _, weights, _ in records])
+        gains = torch.stack([self._no_gains.to(**as_losses) if gains is None
+                             else gains.detach().to(**as_losses) for _, _, gains in records])
+        task_losses, weights, gains = (part.cpu().tolist() for part in (losses, weights, gains))
+        batches = [b for b in self.history[-1]["batches"] if "train_batch_size" in b]
+        for batch, losses, weight, gain in zip(batches, task_losses, weights, gains):
+            batch.update(task_losses=losses, task_weights=weight, task_gains=gain)
         sizes = np.array([b["train_batch_size"] for b in batches], dtype=np.float64)
-        losses = np.array([b["task_losses"] for b in batches])
-        epoch_losses = sizes @ losses / sizes.sum()
+        epoch_losses = sizes @ np.array(task_losses) / sizes.sum()
         self.history.record("train_task_losses", epoch_losses.tolist())
-        self.weighting.end_epoch(epoch_losses)
+        self.weighting_.end_epoch(epoch_losses)
+
+    # ------------------------------------------------------------ inference
+    def infer(self, x, **fit_params):
+        """Every head's output on ``x``, in eval mode, in ``x``'s precision.
+
+        A pure function of the parameters (see
+        :func:`~hydasklearn._network.evaluate_network`): no module state is
+        switched, so threads may predict at once.
+        """
+        return evaluate_network(self.module_, x)
+
+    def evaluation_step(self, batch, training=False):
+        self.check_is_fitted()
+        X, _ = unpack_data(batch)
+        with torch.no_grad():
+            return self.infer(X)
+
+    def validation_step(self, batch, **fit_params):
+        X, y = unpack_data(batch)
+        with torch.no_grad():
+            y_pred = self.infer(X)
+            loss = self.get_loss(y_pred, y, X=X, training=False)
+        return {"loss": loss, "y_pred": y_pred}

@@ -12,8 +12,9 @@ from torch.func import functional_call, grad, vmap
 
 from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
 from hydasklearn._losses import MultiTaskLoss, per_sample_loss
-from hydasklearn._network import MultiTaskNetwork
+from hydasklearn._network import SharedTrunkNetwork
 from hydasklearn._step import TrainingStep
+from hydasklearn._update import _reweighted, apply_decision
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.metrics import main_task_scorer
 from hydasklearn.weighting import (
@@ -52,6 +53,7 @@ def stub_step(shared_gradients, losses=None, labelled=None, learning_rate=0.1,
         labelled=torch.full((n_tasks,), 4) if labelled is None else torch.as_tensor(labelled),
         learning_rate=learning_rate,
         last_shared_layer_slice=last_layer,
+        ones=lambda: torch.ones(n_tasks, dtype=dtype),
     )
 
 
@@ -70,8 +72,8 @@ def test_gcs_gates_each_auxiliary_gradient_on_its_cosine_with_the_main(weighted,
     decision = strategy.weigh(step)
     np.testing.assert_allclose(decision.weights, [1.0, gate, 0.0, 0.0])
     np.testing.assert_allclose(decision.gains, [1.0, 2 ** -0.5, -(2 ** -0.5), 0.0])
-    np.testing.assert_allclose(decision.shared_gradient, [2.0 + gate, gate, 0.0])
-    assert step.head_weights.tolist() == [1.0, 1.0, 1.0, 1.0]  # heads keep their own losses
+    np.testing.assert_allclose(decision.trunk_gradient, [2.0 + gate, gate, 0.0])
+    assert decision.head_weights.tolist() == [1.0, 1.0, 1.0, 1.0]  # heads keep their own losses
 
 
 # ------------------------------------------------------------------------- OL-AUX
@@ -105,16 +107,16 @@ def test_gradnorm_weight_gradient_by_hand():
     # Weighted norms G = (1.1, 2.7), mean 1.9; loss ratios (0.5, 1) -> relative (2/3, 4/3);
     # targets 1.9 * (2/3, 4/3) ** 1.5 = (1.034, 2.925): task 0 is above, task 1 below.
     gradient = gradnorm_weight_gradient(torch.tensor([1.1, 0.9]), torch.tensor([1.0, 3.0]),
-                                        torch.tensor([0.5, 1.0]), alpha=1.5)
+                                        torch.tensor([0.5, 1.0]), asymmetry=1.5)
     assert gradient.tolist() == [1.0, -3.0]
-    # alpha = 0: equal targets (the mean norm); the smaller norm is pulled up.
+    # asymmetry = 0: equal targets (the mean norm); the smaller norm is pulled up.
     gradient = gradnorm_weight_gradient(torch.ones(2), torch.tensor([1.0, 3.0]),
-                                        torch.tensor([0.5, 1.0]), alpha=0.0)
+                                        torch.tensor([0.5, 1.0]), asymmetry=0.0)
     assert gradient.tolist() == [-1.0, 3.0]
 
 
 def test_gradnorm_adam_steps_and_renormalisation_by_hand():
-    strategy = started(GradNorm(alpha=1.5, learning_rate=0.1), ["binary", "binary"])
+    strategy = started(GradNorm(asymmetry=1.5, learning_rate=0.1), ["binary", "binary"])
     # Only the first column is the "last shared layer": norms (1, 3), whatever column 2 holds.
     g = [[1.0, 100.0], [3.0, -50.0]]
     first = strategy.weigh(stub_step(g, losses=[2.0, 4.0], last_layer=slice(0, 1)))
@@ -182,9 +184,9 @@ def test_pcgrad_projection_by_hand():
     strategy = started(PCGrad(random_state=0), ["binary", "binary"])
     step = stub_step([[1.0, 0.0], [-1.0, 1.0]])
     decision = strategy.weigh(step)
-    np.testing.assert_allclose(decision.shared_gradient, [0.5, 1.5])
+    np.testing.assert_allclose(decision.trunk_gradient, [0.5, 1.5])
     np.testing.assert_allclose(decision.weights, [2.0, 1.5])  # effective trunk weights
-    assert step.head_weights.tolist() == [1.0, 1.0]
+    assert decision.head_weights.tolist() == [1.0, 1.0]
 
 
 def test_pcgrad_order_matters_and_comes_from_the_seed():
@@ -217,7 +219,7 @@ def test_pcgrad_agrees_with_torchjd():
 
     g = torch.tensor([[-4.0, 1.0, 1.0], [6.0, 1.0, 1.0]])
     ours = started(PCGrad(random_state=0), ["binary", "binary"]).weigh(stub_step(g))
-    np.testing.assert_allclose(ours.shared_gradient, TorchJDPCGrad()(g).double(), rtol=1e-5)
+    np.testing.assert_allclose(ours.trunk_gradient, TorchJDPCGrad()(g).double(), rtol=1e-5)
 
 
 # ------------------------------------------------------------------------- SLGrad
@@ -225,7 +227,7 @@ def tiny_step(seed=0, n_samples=12, missing=True):
     """A real TrainingStep on a small network with a binary, a regression and a 3-class task."""
     torch.manual_seed(seed)
     kinds = ["binary", "regression", "multiclass"]
-    module = MultiTaskNetwork(3, [1, 1, 3], hidden_layer_sizes=(5, 4), activation="tanh").double()
+    module = SharedTrunkNetwork(3, [1, 1, 3], hidden_layer_sizes=(5, 4), activation="tanh").double()
     criterion = MultiTaskLoss(kinds)
     X = torch.randn(n_samples, 3, dtype=torch.float64)
     y = torch.stack([(X[:, 0] > 0).double(), X[:, 0] + 0.1 * torch.randn(n_samples).double(),
@@ -237,7 +239,7 @@ def tiny_step(seed=0, n_samples=12, missing=True):
     representation = module.trunk(X)
     losses = criterion.task_losses(module.forward_heads(representation), y)
     step = TrainingStep(module, criterion, X, y, representation, losses, learning_rate=0.1,
-                        sample_batch=lambda size: heldout)
+                        sample_batch=lambda size: (*heldout, None))
     return step, module, kinds
 
 
@@ -279,7 +281,7 @@ def test_slgrad_update_is_the_gradient_of_the_sample_weighted_loss():
     np.testing.assert_allclose(decision.weights, sample_weights.sum(dim=0), rtol=1e-6)
     assert decision.weights.sum().item() == pytest.approx(3.0)
     module.zero_grad()
-    step.apply(decision.weights, decision.shared_gradient)
+    apply_decision(step, decision)
     trunk_gradient = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
     np.testing.assert_allclose(trunk_gradient, expected_trunk, atol=1e-10)
     # Gains: eta <grad L_k, g_val>, L_k the mean over the task's labelled samples.
@@ -288,11 +290,10 @@ def test_slgrad_update_is_the_gradient_of_the_sample_weighted_loss():
     np.testing.assert_allclose(decision.gains, expected_gains, atol=1e-10)
 
 
-def test_weigh_samples_with_ones_leaves_the_losses_unchanged():
+def test_sample_weights_of_one_leave_the_losses_unchanged():
     step, _, _ = tiny_step()
-    before = step.losses.detach().clone()
-    step.weigh_samples(torch.ones(len(step.X), step.n_tasks, dtype=torch.float64))
-    np.testing.assert_allclose(step.losses.detach(), before, rtol=1e-12)
+    reweighted = _reweighted(step, torch.ones(len(step.X), step.n_tasks, dtype=torch.float64))
+    np.testing.assert_allclose(reweighted.losses.detach(), step.losses.detach(), rtol=1e-12)
 
 
 def test_slgrad_gives_the_main_task_everything_when_no_sample_helps():
@@ -323,7 +324,7 @@ def test_trunk_only_strategies_leave_the_heads_their_own_gradients(strategy):
     decision = started(strategy, kinds).weigh(step)
     jacobian = step.jacobian.detach()
     module.zero_grad()
-    step.apply(decision.weights, decision.shared_gradient)
+    apply_decision(step, decision)
     trunk = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
     heads = torch.cat([p.grad.reshape(-1) for p in module.heads.parameters()])
     np.testing.assert_allclose(trunk, decision.weights @ jacobian[:, :step.n_shared], atol=1e-12)
@@ -346,11 +347,11 @@ def test_torchjd_aggregates_the_labelled_tasks_shared_gradients(name):
     torch.manual_seed(0)
     step = stub_step(g, labelled=[4, 4, 0], dtype=torch.float32)
     decision = started(TorchJDAggregator(name), ["binary"] * 3).weigh(step)
-    assert step.head_weights.tolist() == [1.0, 1.0, 1.0]
+    assert decision.head_weights.tolist() == [1.0, 1.0, 1.0]
     torch.manual_seed(0)
     expected = getattr(aggregation, {"upgrad": "UPGrad", "mgda": "MGDA",
                                      "graddrop": "GradDrop"}[name])()(g[:2])
-    np.testing.assert_allclose(decision.shared_gradient, expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(decision.trunk_gradient, expected, rtol=1e-4, atol=1e-6)
     if name == "graddrop":  # not a weighted combination: ones are recorded
         assert decision.weights.tolist() == [1.0, 1.0, 1.0]
     else:  # the effective trunk weights, 0 for the unlabelled task

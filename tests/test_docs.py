@@ -2,6 +2,9 @@
 
 import doctest
 import importlib.util
+import os
+import re
+import textwrap
 import warnings
 from pathlib import Path
 
@@ -35,6 +38,81 @@ def test_user_guide_has_examples_to_run():
     assert {"auxiliary_tasks.rst", "monitoring.rst", "reproducibility.rst"} <= with_examples
 
 
+# Code blocks (``.. code-block:: python``) are shown, not doctested: run them
+# here on small generated data, with the sizes below shrunk so that they take
+# seconds. The cluster snippets (literalinclude) are not code blocks.
+CODE_PAGES = [DOCS.parent / "README.rst", DOCS / "index.rst", *GUIDE_PAGES]
+SHRINK = [
+    (r"n_samples=\d+", "n_samples=150"),
+    (r"max_iter=\d+", "max_iter=2"),
+    (r"n_jobs=\d+", "n_jobs=1"),  # worker processes: tests/test_scaleout.py
+    (r"StratifiedKFold\(\d+", "StratifiedKFold(2"),
+]
+
+
+def _code_blocks(page):
+    """``(line, code)`` of every Python code block of an rst page."""
+    lines = page.read_text().splitlines()
+    blocks = []
+    for start, line in enumerate(lines):
+        if line.strip() != ".. code-block:: python":
+            continue
+        end = start + 1
+        while end < len(lines) and (not lines[end].strip() or lines[end].startswith(" ")):
+            end += 1
+        blocks.append((start + 1, textwrap.dedent("\n".join(lines[start + 1:end]))))
+    return blocks
+
+
+def _shrunk(code):
+    for pattern, replacement in SHRINK:
+        code = re.sub(pattern, replacement, code)
+    if "max_iter=" not in code:
+        code = re.sub(r"(HydaMultiTask(Classifier|Regressor)\()", r"\1max_iter=2, ", code)
+    return code
+
+
+CODE_BLOCKS = [pytest.param(page, code, id=f"{page.name}:{line}")
+               for page in CODE_PAGES for line, code in _code_blocks(page)]
+
+
+def test_code_blocks_are_found():
+    pages = {param.values[0].name for param in CODE_BLOCKS}
+    assert {"README.rst", "index.rst", "weighting.rst", "scaleout.rst"} <= pages
+
+
+@pytest.mark.parametrize("page, code", CODE_BLOCKS)
+def test_code_blocks_run(page, code):
+    import torch
+
+    from hydasklearn import HydaMultiTaskClassifier
+    from hydasklearn.datasets import make_auxiliary_tasks
+
+    if "cuda" in code and not torch.cuda.is_available():
+        pytest.skip("needs a GPU")
+    if "matplotlib" in code:
+        pytest.importorskip("matplotlib").use("Agg")
+    X, y, _ = make_auxiliary_tasks(n_samples=150, random_state=0)
+    # What the blocks take from the text around them: data and a fitted model.
+    namespace = {"X": X, "y": y,
+                 "model": HydaMultiTaskClassifier(max_iter=2, random_state=0).fit(X, y)}
+    cublas = os.environ.get("CUBLAS_WORKSPACE_CONFIG")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile(_shrunk(code), f"{page.name} code block", "exec"), namespace)
+    finally:  # the reproducibility page switches on deterministic algorithms
+        torch.use_deterministic_algorithms(False)
+        if cublas is None:
+            os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
+        else:
+            os.environ["CUBLAS_WORKSPACE_CONFIG"] = cublas
+        if "matplotlib" in code:
+            import matplotlib.pyplot as plt
+
+            plt.close("all")
+
+
 @pytest.mark.parametrize("snippet", sorted((DOCS / "snippets").glob("*.py")),
                          ids=lambda p: p.name)
 def test_cluster_snippets_are_valid_python(snippet):
@@ -47,7 +125,8 @@ def test_api_reference_lists_every_public_name():
     text = docs.api_reference()
     modules = {m.__name__: m for m in docs.public_modules()}
     assert {"hydasklearn", "hydasklearn.plotting", "hydasklearn.weighting",
-            "hydasklearn.metrics", "hydasklearn.datasets"} <= set(modules)
+            "hydasklearn.metrics", "hydasklearn.datasets",
+            "hydasklearn.model_selection"} <= set(modules)
     for name, module in modules.items():
         assert f".. automodule:: {name}" in text
         for public in docs.public_names(module):

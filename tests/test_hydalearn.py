@@ -8,12 +8,14 @@ from scipy.stats import spearmanr
 
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn._losses import MultiTaskLoss
-from hydasklearn._network import MultiTaskNetwork
+from hydasklearn._network import SharedTrunkNetwork
 from hydasklearn._step import TrainingStep
+from hydasklearn._update import apply_decision
 from hydasklearn._targets import encode_targets
 from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.weighting import (HydaLearn, bound_main_weight, crossfit_gains, gains_to_weights,
-                                    reference_gains, smooth)
+from hydasklearn.weighting import (Decision, HydaLearn, bound_main_weight, crossfit_gains,
+                                   evidence_weights, gains_to_weights, per_unit_length,
+                                   reference_gains, smooth)
 
 KINDS = ["binary", "regression", "regression"]
 
@@ -22,7 +24,7 @@ KINDS = ["binary", "regression", "regression"]
 def tiny_problem(seed=0, n_samples=16):
     """A 2-feature, 1-hidden-unit tanh trunk with three linear heads, in float64."""
     torch.manual_seed(seed)
-    module = MultiTaskNetwork(2, [1, 1, 1], hidden_layer_sizes=(1,), activation="tanh").double()
+    module = SharedTrunkNetwork(2, [1, 1, 1], hidden_layer_sizes=(1,), activation="tanh").double()
     with torch.no_grad():  # heads of one sign, so that a related task's step helps the main one
         module.trunk[0].weight.copy_(torch.tensor([[0.5, -0.3]]))
         module.trunk[0].bias.fill_(0.1)
@@ -164,24 +166,28 @@ def test_representation_gains_use_gradients_of_the_trunk_output():
 def test_representation_gradients_match_a_batched_backward(head_layer_sizes, dropout):
     torch.manual_seed(0)
     kinds = ["binary", "multiclass", "regression"]
-    module = MultiTaskNetwork(4, [1, 3, 1], hidden_layer_sizes=(5,),
+    module = SharedTrunkNetwork(4, [1, 3, 1], hidden_layer_sizes=(5,),
                               head_layer_sizes=head_layer_sizes, dropout=dropout)
     X = torch.randn(12, 4)
     y = torch.stack([(X[:, 0] > 0).float(), torch.randint(3, (12,)).float(), X[:, 1]], dim=1)
     y[:4, 2] = np.nan
     step = make_step(module, X, y, kinds=kinds)
     eye = torch.eye(3)
-    expected = torch.autograd.grad(step.losses, [step.representation] + step._heads, eye,
+    heads = step.head_layout.parameters
+    expected = torch.autograd.grad(step.losses, [step.representation] + heads, eye,
                                    is_grads_batched=True, retain_graph=True, allow_unused=True)
     torch.testing.assert_close(step.representation_gradients, expected[0].reshape(3, -1))
-    for grad, task, per_task in zip(step._head_gradients, step._head_tasks, expected[1:]):
-        torch.testing.assert_close(grad, per_task[task])  # each head: its own task's gradient
-        assert torch.all(per_task[np.arange(3) != task] == 0)
+    expected_heads = step.head_layout.flatten(expected[1:], n_rows=3)
+    # Each head's columns hold its own task's gradient, zeros in the other tasks' rows.
+    torch.testing.assert_close(step.head_gradients, expected_heads)
+    for task, column in zip(step.head_tasks, expected[1:]):
+        assert torch.all(column[np.arange(3) != task] == 0)
     # Losses that are not stacked from separate heads: the batched pass is used.
     unstacked = TrainingStep(module, step.criterion, X, y, step.representation,
                              step.losses * 1.0, learning_rate=0.1)
-    assert unstacked._head_readers() is None
+    assert unstacked.readers is None
     torch.testing.assert_close(unstacked.representation_gradients, expected[0].reshape(3, -1))
+    torch.testing.assert_close(unstacked.head_gradients, expected_heads)
 
 
 @pytest.mark.parametrize("approximation", ["first_order", "exact"])
@@ -192,7 +198,7 @@ def test_heldout_gains_measure_the_main_loss_on_another_batch(approximation):
 
     def sample_batch(size):
         drawn.append(size)
-        return X_out, y_out
+        return X_out, y_out, None  # no row weights
 
     eta = 1e-2
     step = make_step(module, X, y, sample_batch=sample_batch)
@@ -249,7 +255,7 @@ GAIN_OPTIONS = [("first_order", "batch"), ("first_order", "heldout"), ("exact", 
 def other_batch(size):
     """A fixed held-out batch for the tiny problem."""
     _, X, y = tiny_problem(seed=1, n_samples=size)
-    return X, y
+    return X, y, None  # no row weights
 
 
 @pytest.mark.parametrize("approximation, gain_data", GAIN_OPTIONS)
@@ -257,7 +263,8 @@ def test_a_task_without_labels_in_the_batch_gets_weight_zero(approximation, gain
     module, X, y = tiny_problem()
     y[:, 2] = np.nan
     step = make_step(module, X, y, sample_batch=other_batch)
-    decision = HydaLearn(approximation, gain_data).weigh(step)
+    # Applied: the representation-level weights are chosen during the backward pass.
+    decision = apply_decision(step, HydaLearn(approximation, gain_data).weigh(step))
     assert decision.gains[2] == 0
     assert decision.weights[2] == 0
     assert decision.weights[1] > 0  # the related task keeps its weight
@@ -273,15 +280,18 @@ def test_zero_gradients_put_all_weight_on_the_main_task(approximation, gain_data
         for head in module.heads:
             head[-1].weight.zero_()
     step = make_step(module, X, y, sample_batch=other_batch)
-    decision = HydaLearn(approximation, gain_data).weigh(step)
+    # Applied: the representation-level weights are chosen during the backward pass.
+    decision = apply_decision(step, HydaLearn(approximation, gain_data).weigh(step))
     torch.testing.assert_close(decision.gains, torch.zeros(3, dtype=torch.float64))
     torch.testing.assert_close(decision.weights.double(),
                                torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64))
 
 
 @pytest.mark.parametrize("approximation, resolved", [
-    ("first_order", "heldout"), ("exact", "heldout"), ("representation", "batch")])
-def test_auto_gain_data_is_heldout_except_for_the_representation(approximation, resolved):
+    ("first_order", "previous"), ("last_layer", "previous"), ("exact", "heldout"),
+    ("representation", "batch")])
+def test_auto_gain_data_is_previous_heldout_for_exact_batch_for_representation(approximation,
+                                                                                 resolved):
     module, X, y = tiny_problem()
     auto = HydaLearn(approximation).gains(make_step(module, X, y, sample_batch=other_batch))
     explicit = HydaLearn(approximation, resolved).gains(
@@ -304,11 +314,11 @@ def test_weights_are_the_rule_applied_to_the_gains():
 
 def test_a_single_task_weighs_one():
     _, X, y = tiny_problem()
-    module = MultiTaskNetwork(2, [1], hidden_layer_sizes=(1,)).double()
+    module = SharedTrunkNetwork(2, [1], hidden_layer_sizes=(1,)).double()
     strategy = HydaLearn()
     strategy.start(["main"], ["binary"])
     step = make_step(module, X, y[:, :1], kinds=KINDS[:1])
-    assert strategy.weigh(step).weights.tolist() == [1.0]
+    assert strategy.decide(step).weights.tolist() == [1.0]
     assert "jacobian" not in step.__dict__  # nothing costly was computed
 
 
@@ -356,7 +366,7 @@ def test_heads_learn_their_own_task_whatever_its_weight():
     step = make_step(module, X, y)
     decision = HydaLearn(gain_data="batch").weigh(step)
     assert decision.weights[2] == 0
-    step.apply(decision.weights)
+    apply_decision(step, decision)
     head_gradients = [p.grad.clone() for p in module.heads.parameters()]
     trunk_gradients = [p.grad.clone() for p in module.trunk.parameters()]
     # Reference: each head's own loss at weight 1, the trunk along sum_k w_k g_k.
@@ -378,7 +388,7 @@ def test_weigh_heads_scales_the_heads_too():
     y[:, 2] = -3 * X[:, 0]
     step = make_step(module, X, y)
     decision = HydaLearn(gain_data="batch", weigh_heads=True).weigh(step)
-    step.apply(decision.weights)
+    apply_decision(step, decision)
     got = [p.grad.clone() for p in module.parameters()]
     module.zero_grad()
     reference = make_step(module, X, y)
@@ -394,8 +404,7 @@ def test_representation_weights_chosen_inside_one_backward_pass(stacked):
     if not stacked:  # graphs not separate: weights chosen first, then applied
         step = TrainingStep(module, step.criterion, X, y, step.representation,
                             step.losses * 1.0, learning_rate=0.1)
-    decision = HydaLearn("representation").weigh(step)
-    step.apply(decision.weights)  # already done: nothing happens
+    decision = apply_decision(step, HydaLearn("representation").weigh(step))
     got = [p.grad.clone() for p in module.parameters()]
     # Reference: gains from the representation gradients, trunk along
     # sum_k w_k g_k, every head along its own task's gradient.
@@ -404,8 +413,8 @@ def test_representation_weights_chosen_inside_one_backward_pass(stacked):
     gains = 0.1 * (reference.representation_gradients @ reference.representation_gradients[0])
     torch.testing.assert_close(decision.gains, gains)
     torch.testing.assert_close(decision.weights, gains_to_weights(gains))
-    reference.head_weights = torch.ones(3, dtype=torch.float64)
-    reference.apply(decision.weights)
+    apply_decision(reference, Decision(decision.weights,
+                                       head_weights=torch.ones(3, dtype=torch.float64)))
     for gradient, parameter in zip(got, module.parameters()):
         torch.testing.assert_close(gradient, parameter.grad)
     torch.testing.assert_close(step.representation_gradients,
@@ -422,9 +431,8 @@ def test_the_update_is_the_same_from_any_computed_gradients(head_weights):
         step = make_step(module, X, y)
         if computed is not None:
             getattr(step, computed)
-        if head_weights is not None:
-            step.head_weights = torch.tensor(head_weights, dtype=torch.float64)
-        step.apply(weights)
+        apply_decision(step, Decision(weights, head_weights=None if head_weights is None else
+                                      torch.tensor(head_weights, dtype=torch.float64)))
         updates.append([p.grad.clone() for p in module.parameters()])
     for update in updates[1:]:
         for got, expected in zip(update, updates[0]):
@@ -461,7 +469,7 @@ def test_a_related_task_weighs_most_early_in_training():
 
 def as_tensors(model, X, y):
     """A batch as the training loop sees it: float32 features, encoded targets."""
-    encoded = np.column_stack(encode_targets(model._tasks, y))
+    encoded = encode_targets(model._tasks, y)
     return torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(encoded, dtype=torch.float32)
 
 
@@ -489,7 +497,7 @@ def test_auxiliary_weight_rises_with_the_share_of_the_subgroup_where_it_helps(ga
 
     def training_batch(size):
         rows = rng.choice(len(X), size)
-        return as_tensors(model, X[rows], y[rows])
+        return (*as_tensors(model, X[rows], y[rows]), None)
 
     in_group = {g: np.flatnonzero(groups == g) for g in (0, 1)}
     shares, weights = [], []
@@ -593,7 +601,7 @@ def test_previous_gains_use_the_last_batchs_main_gradient(approximation):
 
 def test_last_layer_gradients_are_the_columns_of_the_jacobian():
     torch.manual_seed(0)
-    module = MultiTaskNetwork(3, [1, 1, 1], hidden_layer_sizes=(4, 5)).double()
+    module = SharedTrunkNetwork(3, [1, 1, 1], hidden_layer_sizes=(4, 5)).double()
     X = torch.randn(12, 3, dtype=torch.float64)
     y = torch.randn(12, 3, dtype=torch.float64)
     y[:, 0] = (y[:, 0] > 0).double()
@@ -632,9 +640,8 @@ def test_the_update_of_new_gain_data_is_the_weighted_trunk_gradient(approximatio
     module, X, y = tiny_problem()
     strategy = started(HydaLearn(approximation, gain_data))
     step = make_step(module, X, y, sample_batch=other_batch)
-    decision = strategy.weigh(step)
     module.zero_grad()
-    step.apply(decision.weights)
+    decision = apply_decision(step, strategy.weigh(step))
     reference = make_step(module, X, y)
     jacobian = reference.jacobian
     trunk = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
@@ -647,19 +654,19 @@ def test_between_measurements_the_weights_are_held_and_heads_learn_at_weight_one
     module, X, y = tiny_problem()
     strategy = started(HydaLearn(gain_data="previous", gain_every=3))
     first = strategy.weigh(make_step(module, X, y))
-    for _ in range(2):  # two held steps: the same weights, one ordinary backward pass
+    for _ in range(2):  # two held steps: the same weights, no per-task Jacobian
         module.zero_grad()
         step = make_step(module, X, y)
-        decision = strategy.weigh(step)
+        decision = apply_decision(step, strategy.weigh(step))
         torch.testing.assert_close(decision.weights, first.weights)
+        torch.testing.assert_close(decision.gains, first.gains)
         assert "jacobian" not in step.__dict__
-        step.apply(decision.weights)
         trunk = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
         heads = torch.cat([p.grad.reshape(-1) for p in module.heads.parameters()])
         reference = make_step(module, X, y)
         jacobian = reference.jacobian
-        expected = decision.weights.double().clamp(min=1e-4) @ jacobian[:, :reference.n_shared]
-        torch.testing.assert_close(trunk, expected)
+        torch.testing.assert_close(trunk, decision.weights.double()
+                                   @ jacobian[:, :reference.n_shared])
         torch.testing.assert_close(heads, jacobian[:, reference.n_shared:].sum(0))
     measured = make_step(module, X, y)
     strategy.weigh(measured)  # the fourth step measures again

@@ -26,6 +26,8 @@ def test_grid_search_in_worker_processes_matches_one_process():
     # One torch thread per worker process, so that workers do not oversubscribe the cores.
     with joblib.parallel_backend("loky", inner_max_num_threads=1):
         parallel = _search(n_jobs=2)
+    # Bit for bit, because both sides run one torch thread (conftest.py here,
+    # inner_max_num_threads in the workers) on the same CPU and data order.
     np.testing.assert_array_equal(parallel.cv_results_["mean_test_score"],
                                   serial.cv_results_["mean_test_score"])
     assert parallel.best_params_ == serial.best_params_

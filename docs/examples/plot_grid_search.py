@@ -19,13 +19,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.metrics import main_task_scorer
+from hydasklearn.model_selection import MainTaskStratifiedKFold
 from hydasklearn.weighting import HydaLearn
 
 n_samples, max_iter, n_splits = 1500, 30, 5
@@ -55,8 +56,8 @@ search = GridSearchCV(
     pipeline,
     {"hydamultitaskclassifier__weighting": list(weightings.values())},
     scoring=main_task_scorer("roc_auc"),
-    # Stratify the folds on the main target (column 0).
-    cv=list(StratifiedKFold(n_splits, shuffle=True, random_state=0).split(X, y[:, 0])),
+    # Stratify the folds on the main target (column 0); cv=<int> would not.
+    cv=MainTaskStratifiedKFold(n_splits, shuffle=True, random_state=0),
 )
 search.fit(X, y)
 

@@ -7,7 +7,7 @@ weights.
 
 from sklearn.base import clone
 
-from ._base import TaskWeights, WeightingStrategy
+from ._base import Decision, WeightingStrategy
 from ._dwa import DWA
 from ._gcs import GradientCosineSimilarity
 from ._gradnorm import GradNorm
@@ -70,6 +70,7 @@ def resolve_weighting(weighting):
 
 __all__ = [
     "DWA",
+    "Decision",
     "STRATEGIES",
     "EqualWeighting",
     "GradNorm",
@@ -81,7 +82,6 @@ __all__ = [
     "StaticWeighting",
     "TorchJDAggregator",
     "UncertaintyWeighting",
-    "TaskWeights",
     "WeightingStrategy",
     "bound_main_weight",
     "crossfit_gains",

@@ -1,63 +1,116 @@
-"""The interface every task-weighting strategy implements."""
+"""The contract between a task-weighting strategy and the training step.
+
+A strategy reads one mini-batch's :class:`~hydasklearn._step.TrainingStep`
+(losses, and lazily computed gradients, Gramian, ...) and returns a
+:class:`Decision`. It never writes ``.grad`` and never runs a backward pass
+itself: :func:`hydasklearn._update.apply_decision` alone turns a decision
+into gradients, by the rules written in :class:`Decision`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import validate_parameter_constraints
 
 
-@dataclass
-class TaskWeights:
+@dataclass(frozen=True)
+class Decision:
     """What a strategy decides for one mini-batch.
+
+    Every field but ``weights`` is optional; the kinds combine as follows.
 
     Attributes
     ----------
     weights : Tensor of shape (n_tasks,)
-        Loss weights. The update is the gradient of ``sum_k weights[k] * L_k``
-        (heads included).
+        Task weights of the shared trunk's update: the trunk receives the
+        gradient of ``sum_k weights[k] * L_k``. Recorded in ``weight_history_``.
     gains : Tensor of shape (n_tasks,) or None
-        Per-task scores the weights were derived from (HydaLearn's main-task
-        gains), recorded in ``gain_history_``.
-    shared_gradient : Tensor of shape (n_shared,) or None
-        For gradient-surgery methods: the trunk's update direction, replacing
-        ``weights @ shared_gradients``. The heads still use ``weights``.
+        Per-task scores the weights were derived from, recorded in
+        ``gain_history_`` (NaN when None).
+    head_weights : Tensor of shape (n_tasks,) or None
+        Weight of every task's loss in its own head's update; None: the same
+        as ``weights`` (the gradient of ``sum_k w_k L_k`` taken literally).
+    sample_weights : Tensor of shape (batch_size, n_tasks) or None
+        Multiplier of every sample's loss inside its task's loss: ``L_k``
+        becomes ``sum_i s[i, k] l_k(x_i) / n_k``, ``n_k`` the task's labelled
+        samples (all ones change nothing); the rules above then apply to
+        these losses.
+    trunk_gradient : Tensor of shape (n_shared,) or None
+        The trunk's update direction itself (gradient surgery, aggregators),
+        replacing ``weights @ step.shared_gradients``; the heads follow
+        ``head_weights`` (or ``weights``). ``weights`` are then what is
+        recorded (the effective trunk weights where the direction is a
+        combination of the task gradients). Not combinable with
+        ``sample_weights``.
+    weights_at_representation : callable or None
+        ``rule(representation_gradients) -> (weights, gains)``, for weights
+        that depend on the gradients at the trunk's output only: the step
+        calls it during its one backward pass, once every head has passed its
+        gradient on, so that the whole weighted update costs what equal
+        weighting costs. The trunk then receives ``sum_k w_k dL_k/dh``, every
+        head its own task's gradient at weight 1; ``weights`` and ``gains``
+        of the decision are left None and filled in from the rule.
     """
 
-    weights: torch.Tensor
+    weights: torch.Tensor | None = None
     gains: torch.Tensor | None = None
-    shared_gradient: torch.Tensor | None = None
+    head_weights: torch.Tensor | None = None
+    sample_weights: torch.Tensor | None = None
+    trunk_gradient: torch.Tensor | None = None
+    weights_at_representation: Callable | None = None
 
 
 class WeightingStrategy(BaseEstimator):
     """Base class of task-weighting strategies.
 
-    A strategy is a scikit-learn style object: ``__init__`` stores its options
-    (so ``clone``, ``get_params`` and nested grid-search parameters such as
-    ``weighting__approximation`` work), and the estimator fits a clone of it.
+    A strategy is a scikit-learn style object: ``__init__`` stores its
+    options (so ``clone``, ``get_params`` and nested grid-search parameters
+    such as ``weighting__approximation`` work), declared in
+    ``_parameter_constraints`` as in scikit-learn and checked by
+    :meth:`start`. The net that trains the network owns a started clone: it
+    calls :meth:`start` once before training, :meth:`decide` on every
+    mini-batch and :meth:`end_epoch` after every epoch.
 
-    Subclasses implement :meth:`weigh`; they may override :meth:`start` (reset
-    state at the beginning of a fit) and :meth:`end_epoch` (epoch-level
-    statistics, e.g. for DWA). :meth:`weigh` receives a
-    :class:`~hydasklearn._step.TrainingStep`, which computes per-task gradients,
-    their Gramian, representation gradients and look-ahead losses only when a
-    strategy asks for them; a strategy that only reads ``step.losses`` costs a
-    single backward pass.
+    Subclasses implement :meth:`weigh` and may extend :meth:`start` (call
+    ``super().start(...)`` first, then reset state) and :meth:`end_epoch`.
+    :meth:`weigh` is only called with two tasks or more: with a single task
+    every strategy is single-task learning.
+
+    Examples
+    --------
+    A strategy that trusts the task with the smallest loss most:
+
+    >>> import torch
+    >>> from hydasklearn.weighting import Decision, WeightingStrategy
+    >>> class InverseLoss(WeightingStrategy):
+    ...     def weigh(self, step):
+    ...         inverse = 1 / step.losses.detach().clamp(min=1e-8)
+    ...         return Decision(weights=inverse * step.n_tasks / inverse.sum())
     """
 
-    def start(self, task_names, task_types):
-        """Reset the strategy's state before training.
+    _parameter_constraints: dict = {}
+
+    def start(self, task_names, task_types, random_state=None):
+        """Check the options and reset the strategy's state before training.
 
         Parameters
         ----------
         task_names : list of str
         task_types : list of {"binary", "multiclass", "regression"}
+        random_state : int or None
+            The fit's seed, for strategies that draw random numbers.
         """
+        validate_parameter_constraints(self._parameter_constraints,
+                                       self.get_params(deep=False),
+                                       caller_name=type(self).__name__)
         self.n_tasks_ = len(task_names)
 
-    def weigh(self, step):
-        """Choose the task weights for one mini-batch.
+    def decide(self, step):
+        """The decision for one mini-batch: :meth:`weigh`'s, or weight 1 for a single task.
 
         Parameters
         ----------
@@ -65,7 +118,32 @@ class WeightingStrategy(BaseEstimator):
 
         Returns
         -------
-        TaskWeights
+        Decision
+        """
+        if step.n_tasks == 1:
+            return self._single_task_decision(step.losses)
+        return self.weigh(step)
+
+    def _single_task_decision(self, losses):
+        # Made once per fit, not on every step: single-task learning costs
+        # what a plain training loop costs.
+        cached = self.__dict__.get("_single_task")
+        if cached is None or cached.weights.dtype != losses.dtype or (
+                cached.weights.device != losses.device):
+            cached = Decision(weights=torch.ones_like(losses.detach()))
+            self._single_task = cached
+        return cached
+
+    def weigh(self, step):
+        """Choose the decision for one mini-batch of two tasks or more.
+
+        Parameters
+        ----------
+        step : TrainingStep
+
+        Returns
+        -------
+        Decision
         """
         raise NotImplementedError
 

@@ -6,12 +6,12 @@ from numbers import Real
 
 import torch
 
-from ._base import TaskWeights
+from sklearn.utils._param_validation import Interval
 
+from ._base import Decision
 
-def equal_weights(step):
-    """Weight 1 for every task: the answer to a single-task step, or a neutral one."""
-    return TaskWeights(torch.ones(step.n_tasks, device=step.losses.device))
+#: A strategy's own learning rate: positive, or None for the network's.
+LEARNING_RATE_CONSTRAINT = [Interval(Real, 0, None, closed="neither"), None]
 
 
 def trunk_update(step, coefficients, gains=None):
@@ -19,7 +19,7 @@ def trunk_update(step, coefficients, gains=None):
 
     The trunk moves along ``sum_k coefficients[k] * g_k`` (``g_k`` the rows of
     ``step.shared_gradients``), returned as the shared gradient; every head
-    keeps its own loss's gradient (``step.head_weights`` set to ones), as in
+    keeps its own loss's gradient (head weights 1), as in
     the papers of these methods. The coefficients are the recorded task
     weights, so ``weight_history_`` holds the effective trunk weights.
 
@@ -32,12 +32,12 @@ def trunk_update(step, coefficients, gains=None):
 
     Returns
     -------
-    TaskWeights
+    Decision
     """
     shared = step.shared_gradients
     coefficients = coefficients.detach().to(shared)
-    step.head_weights = torch.ones_like(coefficients)
-    return TaskWeights(coefficients, gains=gains, shared_gradient=coefficients @ shared)
+    return Decision(coefficients, gains=gains, head_weights=torch.ones_like(coefficients),
+                    trunk_gradient=coefficients @ shared)
 
 
 class LearntParameters:
@@ -61,13 +61,6 @@ class LearntParameters:
         self.values.grad = gradient.detach().to(self.values).clone()
         self.optimizer.step()
         return self.values.detach()
-
-
-def check_learning_rate(strategy, value):
-    """Raise unless a strategy's own learning rate is a positive number or None."""
-    if value is not None and not (isinstance(value, Real) and value > 0):
-        raise ValueError(f"{type(strategy).__name__} learning_rate must be > 0 or None, "
-                         f"got {value!r}.")
 
 
 def learnt_parameters(learnt, initial, step, learning_rate):

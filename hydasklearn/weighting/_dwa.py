@@ -7,7 +7,9 @@ from numbers import Real
 import numpy as np
 import torch
 
-from ._base import TaskWeights, WeightingStrategy
+from sklearn.utils._param_validation import Interval
+
+from ._base import Decision, WeightingStrategy
 
 
 def dwa_weights(previous_losses, last_losses, temperature):
@@ -77,18 +79,18 @@ class DWA(WeightingStrategy):
     True
     """
 
+    _parameter_constraints = {"temperature": [Interval(Real, 0, None, closed="neither")]}
+
     def __init__(self, temperature=2.0):
         self.temperature = temperature
 
-    def start(self, task_names, task_types):
-        super().start(task_names, task_types)
-        if not isinstance(self.temperature, Real) or not self.temperature > 0:
-            raise ValueError(f"DWA temperature must be a number > 0, got {self.temperature!r}.")
+    def start(self, task_names, task_types, random_state=None):
+        super().start(task_names, task_types, random_state)
         self.epoch_losses_ = []
         self.weights_ = torch.ones(self.n_tasks_)
 
     def weigh(self, step):
-        return TaskWeights(self.weights_.to(step.losses.device))
+        return Decision(self.weights_.to(step.losses.device))
 
     def end_epoch(self, task_losses):
         self.epoch_losses_.append(np.asarray(task_losses, dtype=np.float64))

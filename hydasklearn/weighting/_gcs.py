@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ._base import WeightingStrategy
-from ._common import equal_weights, trunk_update
+from ._common import trunk_update
 
 
 def cosine_to_main(gramian):
@@ -77,18 +77,12 @@ class GradientCosineSimilarity(WeightingStrategy):
     True
     """
 
+    _parameter_constraints = {"weighted": ["boolean"]}
+
     def __init__(self, weighted=False):
         self.weighted = weighted
 
-    def start(self, task_names, task_types):
-        super().start(task_names, task_types)
-        if self.weighted not in (True, False):
-            raise ValueError(
-                f"GradientCosineSimilarity weighted must be a bool, got {self.weighted!r}.")
-
     def weigh(self, step):
-        if step.n_tasks == 1:
-            return equal_weights(step)
         cosine = cosine_to_main(step.gramian)
         return trunk_update(step, self.gates(cosine), gains=cosine)
 

@@ -6,24 +6,26 @@ from numbers import Real
 
 import torch
 
-from ._base import TaskWeights, WeightingStrategy
-from ._common import check_learning_rate, equal_weights, learnt_parameters
+from sklearn.utils._param_validation import Interval
+
+from ._base import Decision, WeightingStrategy
+from ._common import LEARNING_RATE_CONSTRAINT, learnt_parameters
 
 
-def gradnorm_weight_gradient(weights, gradient_norms, loss_ratios, alpha):
+def gradnorm_weight_gradient(weights, gradient_norms, loss_ratios, asymmetry):
     """Gradient of GradNorm's objective with respect to the task weights.
 
-    The objective is ``sum_k |w_k n_k - mean_j(w_j n_j) r_k ** alpha|``, with
+    The objective is ``sum_k |w_k n_k - mean_j(w_j n_j) r_k ** asymmetry|``, with
     ``n_k`` the norm of task k's gradient on the last shared layer and ``r_k``
     its loss ratio ``L_k(t) / L_k(0)`` divided by the mean ratio (its relative
-    inverse training rate). The target ``mean_j(w_j n_j) r_k ** alpha`` is held
+    inverse training rate). The target ``mean_j(w_j n_j) r_k ** asymmetry`` is held
     constant, as in the paper.
 
     Parameters
     ----------
     weights, gradient_norms, loss_ratios : Tensor of shape (n_tasks,)
         Over the tasks that take part (labelled in the batch).
-    alpha : float
+    asymmetry : float
 
     Returns
     -------
@@ -34,12 +36,12 @@ def gradnorm_weight_gradient(weights, gradient_norms, loss_ratios, alpha):
     --------
     >>> import torch
     >>> gradnorm_weight_gradient(torch.ones(2), torch.tensor([1.0, 3.0]),
-    ...                          torch.tensor([1.0, 1.0]), alpha=1.5)
+    ...                          torch.tensor([1.0, 1.0]), asymmetry=1.5)
     tensor([-1.,  3.])
     """
     norms = weights * gradient_norms
     relative = loss_ratios / loss_ratios.mean()
-    target = norms.mean() * relative ** alpha
+    target = norms.mean() * relative ** asymmetry
     return torch.sign(norms - target) * gradient_norms
 
 
@@ -49,7 +51,7 @@ class GradNorm(WeightingStrategy):
     The task weights ``w`` are parameters of their own. On every step, the
     weighted gradient norm of each task on the trunk's last linear layer,
     ``w_k |grad_W L_k|``, is pulled towards a common target, the mean norm
-    times ``r_k ** alpha``, where ``r_k = (L_k(t) / L_k(0)) / mean_j(...)`` is
+    times ``r_k ** asymmetry``, where ``r_k = (L_k(t) / L_k(0)) / mean_j(...)`` is
     task k's relative inverse training rate: a task that trains slowly gets a
     larger gradient. The weights take one Adam step on the L1 distance to the
     target (the target held constant), are clipped at 0 and renormalised to
@@ -57,7 +59,8 @@ class GradNorm(WeightingStrategy):
 
     Parameters
     ----------
-    alpha : float, default=1.5
+    asymmetry : float, default=1.5
+        The paper's ``alpha`` (named apart from the estimators' L2 penalty ``alpha``).
         Strength of the pull towards balanced training rates (0: equal
         gradient norms).
     learning_rate : float or None, default=None
@@ -95,22 +98,22 @@ class GradNorm(WeightingStrategy):
     True
     """
 
-    def __init__(self, alpha=1.5, learning_rate=None):
-        self.alpha = alpha
+    _parameter_constraints = {
+        "asymmetry": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": LEARNING_RATE_CONSTRAINT,
+    }
+
+    def __init__(self, asymmetry=1.5, learning_rate=None):
+        self.asymmetry = asymmetry
         self.learning_rate = learning_rate
 
-    def start(self, task_names, task_types):
-        super().start(task_names, task_types)
-        if not isinstance(self.alpha, Real) or not self.alpha >= 0:
-            raise ValueError(f"GradNorm alpha must be a number >= 0, got {self.alpha!r}.")
-        check_learning_rate(self, self.learning_rate)
+    def start(self, task_names, task_types, random_state=None):
+        super().start(task_names, task_types, random_state)
         self.weights_ = torch.ones(self.n_tasks_)
         self.initial_losses_ = torch.full((self.n_tasks_,), float("nan"))
         self._learnt = None
 
     def weigh(self, step):
-        if step.n_tasks == 1:
-            return equal_weights(step)
         self._learnt = learnt_parameters(self._learnt, self.weights_, step, self.learning_rate)
         used = self.weights_.clone()
         losses = step.losses.detach().cpu().float()
@@ -124,11 +127,11 @@ class GradNorm(WeightingStrategy):
             gradient = torch.zeros(self.n_tasks_)
             gradient[active] = gradnorm_weight_gradient(
                 used[active], norms[active], losses[active] / self.initial_losses_[active],
-                self.alpha)
+                self.asymmetry)
             weights = self._learnt.step(gradient).clamp(min=0)
             total = weights.sum()
             self.weights_ = (weights * (self.n_tasks_ / total) if total > 0
                              else torch.ones(self.n_tasks_))
             with torch.no_grad():
                 self._learnt.values.copy_(self.weights_)
-        return TaskWeights(used.to(step.losses.device))
+        return Decision(used.to(step.losses.device))

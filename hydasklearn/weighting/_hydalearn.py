@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import TaskWeights, WeightingStrategy
+from ._base import Decision, WeightingStrategy
 from ._gain_rules import (NORMALIZATIONS, bound_main_weight, crossfit_gains, evidence_weights,
                           gains_to_weights, per_unit_length, reference_gains, smooth)
 
@@ -95,8 +96,8 @@ class HydaLearn(WeightingStrategy):
           training data (one extra forward and backward pass);
         - ``"batch"``: the current mini-batch, as in the paper: the main
           task's own gain is then biased upwards by the batch's noise;
-        - ``"auto"``: ``"previous"``, or ``"batch"`` for
-          ``approximation="representation"``.
+        - ``"auto"``: ``"previous"``; ``"heldout"`` for ``"exact"``,
+          ``"batch"`` for ``"representation"``.
     step_size : float or None, default=None
         Look-ahead step ``eta``; ``None`` uses the optimiser's learning rate.
         Except with ``"exact"`` it only scales the recorded gains.
@@ -187,6 +188,22 @@ class HydaLearn(WeightingStrategy):
     ...                   smoothing=0.0, gain_every=1)
     """
 
+    _parameter_constraints = {
+        "approximation": [StrOptions(set(APPROXIMATIONS))],
+        "gain_data": [StrOptions(set(GAIN_DATA))],
+        "step_size": [Interval(Real, 0, None, closed="neither"), None],
+        "normalization": [StrOptions(set(NORMALIZATIONS))],
+        "smoothing": [Interval(Real, 0, 1, closed="left")],
+        "min_main_weight": [Interval(Real, 0, None, closed="left")],
+        "max_main_weight": [Interval(Real, 0, None, closed="left"), None],
+        "gain_every": [Interval(Integral, 1, None, closed="left")],
+        "unit_length": ["boolean"],
+        "rule": [StrOptions(set(RULES))],
+        "evidence": [Interval(Real, 0, None, closed="left")],
+        "reference_momentum": [Interval(Real, 0, 1, closed="left")],
+        "weigh_heads": ["boolean"],
+    }
+
     def __init__(self, approximation="first_order", gain_data="auto", step_size=None,
                  normalization="sum", smoothing=0.0, min_main_weight=0.0, max_main_weight=None,
                  gain_every=1, unit_length=False, rule="proportional", evidence=2.0,
@@ -205,45 +222,26 @@ class HydaLearn(WeightingStrategy):
         self.reference_momentum = reference_momentum
         self.weigh_heads = weigh_heads
 
-    def start(self, task_names, task_types):
-        super().start(task_names, task_types)
-        for name, value, allowed in (("approximation", self.approximation, APPROXIMATIONS),
-                                     ("gain_data", self.gain_data, GAIN_DATA),
-                                     ("normalization", self.normalization, NORMALIZATIONS),
-                                     ("rule", self.rule, RULES)):
-            if value not in allowed:
-                raise ValueError(f"HydaLearn {name} must be one of {allowed}, got {value!r}.")
+    def start(self, task_names, task_types, random_state=None):
+        super().start(task_names, task_types, random_state)
         source = self._source()
         if self.approximation == "representation" and source != "batch":
             raise ValueError(
                 "HydaLearn(approximation='representation') compares gradients of the same "
                 "samples' representation, so it needs gain_data='batch'."
             )
-        if not 0 <= self.reference_momentum < 1:
-            raise ValueError("HydaLearn reference_momentum must be in [0, 1), got "
-                             f"{self.reference_momentum!r}.")
         if self.approximation == "exact" and source not in ("batch", "heldout"):
             raise ValueError(
                 "HydaLearn(approximation='exact') evaluates the main loss on data, so it needs "
                 f"gain_data='batch' or 'heldout', got {source!r}."
             )
-        if self.step_size is not None and not self.step_size > 0:
-            raise ValueError(f"HydaLearn step_size must be > 0 or None, got {self.step_size!r}.")
-        if not 0 <= self.smoothing < 1:
-            raise ValueError(f"HydaLearn smoothing must be in [0, 1), got {self.smoothing!r}.")
-        if not self.min_main_weight >= 0:
-            raise ValueError(
-                f"HydaLearn min_main_weight must be >= 0, got {self.min_main_weight!r}.")
-        if self.max_main_weight is not None and not self.max_main_weight >= self.min_main_weight:
-            raise ValueError(
-                "HydaLearn max_main_weight must be None or >= min_main_weight, got "
-                f"{self.max_main_weight!r}.")
         if self.rule == "evidence" and not self.smoothing > 0:
             raise ValueError("HydaLearn(rule='evidence') weighs the evidence of moving "
                              "averages, so it needs smoothing > 0.")
-        if not (isinstance(self.gain_every, Integral) and self.gain_every >= 1):
-            raise ValueError(f"HydaLearn gain_every must be an integer >= 1, got "
-                             f"{self.gain_every!r}.")
+        if self.max_main_weight is not None and self.max_main_weight < self.min_main_weight:
+            raise ValueError(
+                "HydaLearn max_main_weight must be None or >= min_main_weight, got "
+                f"{self.max_main_weight!r}.")
         self.reference_ = None  # the main-task gradient of the last batch gains were measured on
         self.smoothed_gains_ = None
         self.smoothed_squares_ = None
@@ -253,43 +251,33 @@ class HydaLearn(WeightingStrategy):
     def _source(self):
         if self.gain_data != "auto":
             return self.gain_data
-        return "batch" if self.approximation == "representation" else "previous"
+        return {"representation": "batch", "exact": "heldout"}.get(self.approximation, "previous")
 
     def weigh(self, step):
-        if step.n_tasks == 1:
-            return TaskWeights(torch.ones(1, device=step.losses.device))
         count = getattr(self, "n_steps_", 0)
         self.n_steps_ = count + 1
         held = getattr(self, "_held", None)
         if held is not None and count % self.gain_every != 0:
-            return self._hold(step, *held)
-        decision = self._measure(step)
-        self._held = (decision.weights.detach(), decision.gains.detach())
-        return decision
-
-    def _hold(self, step, weights, gains):
-        """A step between two measurements: the last weights again, heads at weight 1."""
-        if not self.weigh_heads:
-            backward_with_heads_at_one(step, weights)
-        return TaskWeights(weights, gains=gains)
-
-    def _measure(self, step):
+            weights, gains = held  # between two measurements: the last weights again
+            return Decision(weights, gains=gains, head_weights=self._head_weights(weights))
         if self.approximation == "representation" and not self.weigh_heads:
-            # The weights are chosen inside the one backward pass, when the
-            # gradient reaches the trunk's output (TrainingStep).
-            found = []
+            # The weights are chosen inside the step's one backward pass, when
+            # the gradient reaches the trunk's output.
+            def rule(representation_gradients):
+                gains = self._representation_gains(step, representation_gradients)
+                weights = self.weights_from_gains(gains)
+                self._held = (weights.detach(), gains)
+                return weights, gains
 
-            def choose(representation_gradients):
-                found.append(self._representation_gains(step, representation_gradients))
-                return self.weights_from_gains(found[0])
-
-            weights = step.backward_weighted_at_representation(choose)
-            return TaskWeights(weights, gains=found[0])
+            return Decision(weights_at_representation=rule)
         gains = self.gains(step).detach()
         weights = self.weights_from_gains(gains)
-        if not self.weigh_heads:
-            step.head_weights = torch.ones_like(gains)  # the weights steer the trunk only
-        return TaskWeights(weights, gains=gains)
+        self._held = (weights.detach(), gains)
+        return Decision(weights, gains=gains, head_weights=self._head_weights(weights))
+
+    def _head_weights(self, weights):
+        # By default the weights steer the trunk only: every head learns its task at 1.
+        return None if self.weigh_heads else torch.ones_like(weights)
 
     def weights_from_gains(self, gains):
         """This step's weights: the gains smoothed, the weight rule, the main task's bounds.
@@ -412,28 +400,3 @@ class HydaLearn(WeightingStrategy):
                           .reshape(len(outputs), -1) for g, p in zip(grads, parameters)], dim=1)
         return (flat[:step.n_tasks], flat[step.n_tasks:]) if halves else flat
 
-
-def backward_with_heads_at_one(step, weights, least=1e-4):
-    """Write the update "trunk along ``sum_k w_k g_k``, every head at weight 1" in one backward pass.
-
-    The backward pass of ``sum_k max(w_k, least) L_k`` gives the trunk its
-    weighted gradient (a task at weight 0 adds ``least`` times its gradient)
-    and head k ``max(w_k, least)`` times its own task's gradient, since head
-    k reaches only ``L_k``; dividing head k's gradient by that factor gives it
-    weight 1. So heads weighted apart from the trunk cost what equal
-    weighting costs, instead of per-task gradients or hooks. Marks the step as
-    done, so that ``step.apply`` adds nothing.
-
-    Parameters
-    ----------
-    step : TrainingStep
-    weights : Tensor of shape (n_tasks,)
-    least : float, default=1e-4
-    """
-    factors = weights.detach().to(step.losses).clamp(min=least)
-    (factors * step.losses).sum().backward()
-    for head, factor in zip(step.module.heads, factors.tolist()):
-        for parameter in head.parameters():
-            if parameter.grad is not None:
-                parameter.grad.div_(factor)
-    step._backward_done = True  # the gradients are written (TrainingStep.apply skips)

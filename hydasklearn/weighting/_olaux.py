@@ -6,8 +6,9 @@ from numbers import Integral, Real
 
 import torch
 
-from ._base import TaskWeights, WeightingStrategy
-from ._common import equal_weights
+from sklearn.utils._param_validation import Interval
+
+from ._base import Decision, WeightingStrategy
 
 
 class OLAux(WeightingStrategy):
@@ -63,28 +64,25 @@ class OLAux(WeightingStrategy):
     True
     """
 
+    _parameter_constraints = {
+        "update_every": [Interval(Integral, 1, None, closed="left")],
+        "weight_learning_rate": [Interval(Real, 0, None, closed="left")],
+        "initial_weight": [Interval(Real, 0, None, closed="left")],
+    }
+
     def __init__(self, update_every=5, weight_learning_rate=1.0, initial_weight=1.0):
         self.update_every = update_every
         self.weight_learning_rate = weight_learning_rate
         self.initial_weight = initial_weight
 
-    def start(self, task_names, task_types):
-        super().start(task_names, task_types)
-        if not isinstance(self.update_every, Integral) or self.update_every < 1:
-            raise ValueError(
-                f"OLAux update_every must be an integer >= 1, got {self.update_every!r}.")
-        for name in ("weight_learning_rate", "initial_weight"):
-            value = getattr(self, name)
-            if not isinstance(value, Real) or not value >= 0:
-                raise ValueError(f"OLAux {name} must be a number >= 0, got {value!r}.")
+    def start(self, task_names, task_types, random_state=None):
+        super().start(task_names, task_types, random_state)
         self.weights_ = torch.full((self.n_tasks_,), float(self.initial_weight))
         self.weights_[0] = 1.0
         self.accumulated_ = torch.zeros(self.n_tasks_, dtype=torch.float64)
         self.n_steps_ = 0
 
     def weigh(self, step):
-        if step.n_tasks == 1:
-            return equal_weights(step)
         weights = self.weights_.clone().to(step.losses.device)
         gains = step.learning_rate * step.gramian[0].detach()
         finite = torch.nan_to_num(gains, nan=0.0, posinf=0.0, neginf=0.0)
@@ -94,4 +92,4 @@ class OLAux(WeightingStrategy):
             update = self.weight_learning_rate * self.accumulated_[1:]
             self.weights_[1:] = (self.weights_[1:].double() + update).clamp(min=0).float()
             self.accumulated_.zero_()
-        return TaskWeights(weights, gains=gains)
+        return Decision(weights, gains=gains)

@@ -7,7 +7,7 @@ import torch
 from sklearn.utils import check_random_state
 
 from ._base import WeightingStrategy
-from ._common import equal_weights, trunk_update
+from ._common import trunk_update
 
 
 def pcgrad_coefficients(gramian, orders):
@@ -69,9 +69,9 @@ class PCGrad(WeightingStrategy):
     Parameters
     ----------
     random_state : int, RandomState instance or None, default=None
-        Seeds the random task orders. ``None`` derives the seed from torch's
-        seed at the start of the fit, which the estimator sets from its own
-        ``random_state``: the same estimator seed gives the same orders.
+        Seeds the random task orders. ``None`` derives the seed from the
+        fit's seed (the estimator's ``random_state``): the same estimator
+        seed gives the same orders.
 
     Notes
     -----
@@ -101,20 +101,18 @@ class PCGrad(WeightingStrategy):
     True
     """
 
+    _parameter_constraints = {"random_state": ["random_state"]}
+
     def __init__(self, random_state=None):
         self.random_state = random_state
 
-    def start(self, task_names, task_types):
-        super().start(task_names, task_types)
-        if self.random_state is None:
-            seed = torch.initial_seed() % (2 ** 63)
-        else:
-            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+    def start(self, task_names, task_types, random_state=None):
+        super().start(task_names, task_types, random_state)
+        source = random_state if self.random_state is None else self.random_state
+        seed = int(check_random_state(source).randint(np.iinfo(np.int32).max))
         self.generator_ = torch.Generator().manual_seed(seed)
 
     def weigh(self, step):
-        if step.n_tasks == 1:
-            return equal_weights(step)
         orders = [torch.randperm(step.n_tasks, generator=self.generator_).tolist()
                   for _ in range(step.n_tasks)]
         return trunk_update(step, pcgrad_coefficients(step.gramian, orders))

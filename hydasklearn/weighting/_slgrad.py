@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ._base import TaskWeights, WeightingStrategy
-from ._common import equal_weights
+from ._base import Decision, WeightingStrategy
 
 
 def slgrad_sample_weights(products, n_labelled):
@@ -114,11 +113,9 @@ class SLGrad(WeightingStrategy):
     """
 
     def weigh(self, step):
-        if step.n_tasks == 1:
-            return equal_weights(step)
         products = step.sample_gradient_products(step.main_gradient("heldout"))
         n_labelled = step.labelled.to(products.device)
         task_weights, relative = slgrad_sample_weights(products, n_labelled)
-        step.weigh_samples(relative)
         gains = step.learning_rate * products.sum(dim=0) / n_labelled.clamp(min=1)
-        return TaskWeights(task_weights.to(step.losses), gains=gains.detach())
+        return Decision(task_weights.to(step.losses), gains=gains.detach(),
+                        sample_weights=relative)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._base import TaskWeights, WeightingStrategy
+from ._base import Decision, WeightingStrategy
 
 
 class StaticWeighting(WeightingStrategy):
@@ -14,8 +14,9 @@ class StaticWeighting(WeightingStrategy):
     Parameters
     ----------
     weights : sequence of float or None, default=None
-        One non-negative weight per task, main task first. ``None`` weighs
-        every task 1 (equal weighting).
+        One finite, non-negative weight per task, main task first; the main
+        task's must be positive (its head learns from its own loss only).
+        ``None`` weighs every task 1 (equal weighting).
 
     Examples
     --------
@@ -31,11 +32,13 @@ class StaticWeighting(WeightingStrategy):
     [1.0, 0.5]
     """
 
+    _parameter_constraints = {"weights": ["array-like", None]}
+
     def __init__(self, weights=None):
         self.weights = weights
 
-    def start(self, task_names, task_types):
-        super().start(task_names, task_types)
+    def start(self, task_names, task_types, random_state=None):
+        super().start(task_names, task_types, random_state)
         if self.weights is None:
             weights = np.ones(self.n_tasks_)
         else:
@@ -45,12 +48,13 @@ class StaticWeighting(WeightingStrategy):
                     f"Static weights must give one weight per task ({self.n_tasks_}: "
                     f"{task_names}), got {weights.shape[0] if weights.ndim else 'a scalar'}."
                 )
-            if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-                raise ValueError(f"Static weights must be finite and >= 0, got {weights.tolist()}.")
+            if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not weights[0] > 0:
+                raise ValueError("Static weights must be finite and >= 0, the main task's > 0; "
+                                 f"got {weights.tolist()}.")
         self.weights_ = torch.as_tensor(weights, dtype=torch.float32)
 
     def weigh(self, step):
-        return TaskWeights(self.weights_.to(step.losses.device))
+        return Decision(self.weights_.to(step.losses.device))
 
 
 class EqualWeighting(StaticWeighting):

@@ -6,8 +6,8 @@ import copy
 
 import torch
 
-from ._base import WeightingStrategy
-from ._common import equal_weights, trunk_update
+from ._base import Decision, WeightingStrategy
+from ._common import trunk_update
 
 INSTALL_HINT = "pip install 'hydasklearn[torchjd]'"
 
@@ -99,8 +99,8 @@ class TorchJDAggregator(WeightingStrategy):
     def __init__(self, aggregator="upgrad"):
         self.aggregator = aggregator
 
-    def start(self, task_names, task_types):
-        super().start(task_names, task_types)
+    def start(self, task_names, task_types, random_state=None):
+        super().start(task_names, task_types, random_state)
         aggregation = _aggregation_module()
         if isinstance(self.aggregator, str):
             classes = torchjd_aggregators()
@@ -121,8 +121,6 @@ class TorchJDAggregator(WeightingStrategy):
                              f"Aggregator, got {self.aggregator!r}.")
 
     def weigh(self, step):
-        if step.n_tasks == 1:
-            return equal_weights(step)
         aggregation = _aggregation_module()
         active = torch.nonzero(step.labelled > 0).flatten().to(step.losses.device)
         with torch.no_grad():
@@ -132,10 +130,8 @@ class TorchJDAggregator(WeightingStrategy):
             elif isinstance(self.aggregator_, aggregation.WeightedAggregator):
                 active_weights = self.aggregator_.weighting(step.shared_gradients[active].detach())
             else:
-                decision = equal_weights(step)
-                decision.shared_gradient = self.aggregator_(step.shared_gradients[active].detach())
-                step.head_weights = decision.weights
-                return decision
+                direction = self.aggregator_(step.shared_gradients[active].detach())
+                return Decision(step.ones(), trunk_gradient=direction)
         coefficients = torch.zeros(step.n_tasks, dtype=active_weights.dtype,
                                    device=active_weights.device)
         coefficients[active] = active_weights

@@ -6,8 +6,8 @@ from numbers import Real
 
 import torch
 
-from ._base import TaskWeights, WeightingStrategy
-from ._common import check_learning_rate, equal_weights, learnt_parameters
+from ._base import Decision, WeightingStrategy
+from ._common import LEARNING_RATE_CONSTRAINT, learnt_parameters
 
 
 def uncertainty_objective_gradient(log_variances, losses, factors):
@@ -78,23 +78,22 @@ class UncertaintyWeighting(WeightingStrategy):
     [1.0, 0.5]
     """
 
+    _parameter_constraints = {
+        "learning_rate": LEARNING_RATE_CONSTRAINT,
+        "initial_log_variance": [Real],
+    }
+
     def __init__(self, learning_rate=None, initial_log_variance=0.0):
         self.learning_rate = learning_rate
         self.initial_log_variance = initial_log_variance
 
-    def start(self, task_names, task_types):
-        super().start(task_names, task_types)
-        check_learning_rate(self, self.learning_rate)
-        if not isinstance(self.initial_log_variance, Real):
-            raise ValueError("UncertaintyWeighting initial_log_variance must be a number, "
-                             f"got {self.initial_log_variance!r}.")
+    def start(self, task_names, task_types, random_state=None):
+        super().start(task_names, task_types, random_state)
         self.factors_ = torch.tensor([0.5 if kind == "regression" else 1.0 for kind in task_types])
         self.log_variances_ = torch.full((self.n_tasks_,), float(self.initial_log_variance))
         self._learnt = None
 
     def weigh(self, step):
-        if step.n_tasks == 1:
-            return equal_weights(step)
         self._learnt = learnt_parameters(self._learnt, self.log_variances_, step,
                                          self.learning_rate)
         weights = self.factors_ * torch.exp(-self.log_variances_)
@@ -102,4 +101,4 @@ class UncertaintyWeighting(WeightingStrategy):
         gradient = uncertainty_objective_gradient(self.log_variances_, losses, self.factors_)
         present = (step.labelled.cpu() > 0) & torch.isfinite(gradient)
         self.log_variances_ = self._learnt.step(torch.where(present, gradient, 0.0)).clone()
-        return TaskWeights(weights.to(step.losses.device))
+        return Decision(weights.to(step.losses.device))

@@ -1,0 +1,96 @@
+"""Docstring sections that both estimators share."""
+
+SHARED_PARAMETERS_DOC = """
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Widths of the shared trunk's hidden layers (at least one layer).
+    activation : {"relu", "tanh", "logistic", "identity", "gelu"}, default="relu"
+        Activation of every hidden layer.
+    weighting : str, list of float or WeightingStrategy, default="hydalearn"
+        How task losses are weighted on each mini-batch: a name from
+        :data:`hydasklearn.weighting.STRATEGIES` (``"hydalearn"``,
+        ``"equal"``, ...), static weights (one per task, main first) or a
+        strategy object such as :class:`~hydasklearn.weighting.HydaLearn`.
+        With a 1-D ``y`` every strategy reduces to single-task learning.
+    aux_tasks : "auto" or list of str, default="auto"
+        Type of every auxiliary column of ``y``: ``"binary"``,
+        ``"multiclass"``, ``"classification"`` or ``"regression"``. ``"auto"``
+        infers them: strings, booleans, categories and integers with at most
+        20 distinct values are classes; floats are regression, except a float
+        column holding only 0 and 1 (binary).
+    head_layer_sizes : tuple of int, default=()
+        Hidden layer widths inside each task head (empty: a linear head).
+    dropout : float, default=0.0
+        Dropout probability after every hidden layer.
+    alpha : float, default=1e-4
+        L2 penalty, applied as Adam's ``weight_decay``.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; "auto" is ``min(200, n_samples)``.
+    learning_rate_init : float, default=1e-3
+        Adam's learning rate.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified
+        for classifiers) and stop when the main task's validation loss has
+        not improved by ``tol`` for ``n_iter_no_change`` epochs; the best
+        weights are restored. Without it, the main task's training loss is
+        monitored the same way.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before training stops.
+    tol : float, default=1e-4
+        Smallest loss improvement that counts.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, dropout, held-out gain batches and
+        the validation split, without touching torch's global random state.
+        The same integer gives the same model, bit for bit, on the CPU.
+    verbose : int, default=0
+        0: print nothing; 1: a progress bar over the epochs with every
+        task's current loss (tqdm); 2 or more: one printed line per epoch.
+    warm_start : bool, default=False
+        Continue from the previous fit (same tasks) instead of starting anew.
+        Parameters changed since then are applied where they can be
+        (``max_iter``, ``learning_rate_init``, ``alpha``, ``batch_size``,
+        ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``,
+        ``tol``); changing any other (the network, the weighting,
+        ``aux_tasks``, ``random_state``, ``device``, ``verbose``,
+        ``callbacks``, ``class_weight``) raises a ValueError: set
+        ``warm_start=False`` to start anew.
+    device : str or torch.device, default="cpu"
+        Torch device, e.g. ``"cuda"``.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (objects or ``(name, callback)`` tuples).
+"""
+
+SHARED_ATTRIBUTES_DOC = """
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names, when ``X`` has string column names.
+    task_names_ : list of str
+        Task names, main first: DataFrame column names, else ``"main"``,
+        ``"aux_1"``, ...
+    task_types_ : dict
+        Task name -> ``"binary"``, ``"multiclass"`` or ``"regression"``.
+    n_iter_ : int
+        Number of epochs run (across warm starts).
+    loss_curve_ : list of float
+        Main-task training loss per epoch.
+    task_loss_curves_ : dict
+        Task name -> array of its training loss per epoch.
+    weight_history_ : ndarray of shape (n_steps, n_tasks)
+        Task weights used at every optimiser step.
+    gain_history_ : ndarray of shape (n_steps, n_tasks)
+        What the weighting strategy derived each step's weights from, per task:
+        main-task gains for HydaLearn, OL-AUX and SLGrad, the cosine with the
+        main task's gradient for GCS; NaN for strategies that record none.
+    validation_loss_curve_ : list of float
+        Main-task validation loss per epoch (only with ``early_stopping``).
+    weighting_ : WeightingStrategy
+        The fitted weighting strategy.
+    net_ : MultiTaskNet
+        The skorch net that trained the network (history, module).
+"""

@@ -1,0 +1,100 @@
+"""Per-task gradients at the trunk's output, caught during one backward pass.
+
+Each task's loss reaches the shared representation ``h`` only through its
+own head. So in the graph of ``losses = stack(L_0, ..., L_K)`` every head
+reads ``h`` at its own nodes, and hooks on those nodes see each task's part
+``dL_k/dh`` separately during one ordinary backward pass of ``sum_k L_k``.
+A pre-hook on ``h`` itself runs once all heads have passed their gradient
+on, before the trunk's turn: it can replace what the trunk receives.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def head_readers(losses, representation):
+    """``(task, node, input index)`` for every graph node where a task's head reads
+    the representation, or None where the tasks' graphs are not separate
+    (the losses were not stacked from separate heads)."""
+    stack, target = losses.grad_fn, representation.grad_fn
+    n_tasks = len(losses)
+    if (target is None or type(stack).__name__ != "StackBackward0"
+            or len(stack.next_functions) != n_tasks):
+        return None
+    readers, seen = [], set()
+    for task, (root, _) in enumerate(stack.next_functions):
+        pending, mine = [root], set()
+        while pending:
+            node = pending.pop()
+            if node is None or node in mine:
+                continue
+            if node in seen:  # shared by two tasks
+                return None
+            mine.add(node)
+            for index, (child, _) in enumerate(node.next_functions):
+                if child is target:
+                    readers.append((task, node, index))
+                else:
+                    pending.append(child)
+        seen |= mine
+    return readers
+
+
+def backward_through_heads(losses, representation, readers, head_parameters,
+                           reweigh=None):
+    """One backward pass of ``sum_k L_k`` that keeps the tasks apart at ``h``.
+
+    Parameters
+    ----------
+    losses : Tensor of shape (n_tasks,)
+    representation : Tensor of shape (batch_size, width)
+    readers : list
+        What :func:`head_readers` found (not None).
+    head_parameters : list of Parameter
+        The heads' parameters; their gradients are returned, each head's
+        being its own task's gradient (head k's parameters only reach L_k).
+    reweigh : callable or None
+        ``reweigh(per_task) -> Tensor of shape (batch_size * width,)``. With
+        it, the pass continues into the trunk, which receives what
+        ``reweigh`` returns instead of ``sum_k dL_k/dh``, and every
+        parameter's ``.grad`` is written (heads at weight 1). Without it,
+        the pass stops at ``h`` and nothing is written.
+
+    Returns
+    -------
+    per_task : Tensor of shape (n_tasks, batch_size * width)
+        ``dL_k/dh`` for every task.
+    head_gradients : tuple of Tensor or None
+        Without ``reweigh``: the heads' gradients, one per parameter (None
+        for a parameter that no loss reached); with it, None (they are in
+        ``.grad``).
+    """
+    caught = representation.new_zeros((len(losses),) + representation.shape)
+
+    def catch(task, index):
+        def hook(grad_inputs, grad_outputs):
+            if grad_inputs[index] is not None:
+                caught[task] += grad_inputs[index]
+        return hook
+
+    handles = [node.register_hook(catch(task, index)) for task, node, index in readers]
+    per_task = caught.view(len(losses), -1)
+    try:
+        if reweigh is None:
+            gradients = torch.autograd.grad(losses.sum(), [representation] + head_parameters,
+                                            retain_graph=True, allow_unused=True)
+            return per_task, gradients[1:]
+
+        def replace(grad_outputs):
+            # Every head has passed its gradient on: the trunk's turn.
+            replaced = list(grad_outputs)
+            replaced[representation.output_nr] = reweigh(per_task).view_as(representation)
+            return tuple(replaced)
+
+        handles.append(representation.grad_fn.register_prehook(replace))
+        losses.sum().backward(retain_graph=True)
+        return per_task, None
+    finally:
+        for handle in handles:
+            handle.remove()

@@ -1,0 +1,337 @@
+"""One target column as a task: its type, its encoding, its checks.
+
+:class:`Task` encodes a column into a float vector (class index or
+standardised value, NaN for a missing label) and decodes network outputs
+back into the user's labels or units. :func:`build_task` fits one on a
+column and refuses columns that no task can learn from (ValueError naming
+the column):
+
+* values that are not numbers, booleans, strings or categories: complex
+  numbers, dates and times, bytes, arbitrary objects, or strings mixed with
+  numbers in one column;
+* an auxiliary column without any label, or with a single distinct label
+  (a constant task teaches the shared trunk nothing; drop the column);
+* infinite values, or regression values so far from the column's mean that
+  their standardised value does not fit in float32 (the network's dtype).
+
+Building the task list from the whole ``y`` is :mod:`hydasklearn._targets`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils.validation import _assert_all_finite
+
+TASK_TYPES = ("binary", "multiclass", "regression")
+#: ``aux_tasks`` entries a user may give; "classification" means binary or
+#: multiclass, whichever the number of classes says.
+USER_TASK_TYPES = TASK_TYPES + ("classification",)
+#: Integer columns with at most this many distinct values are classes.
+MAX_INTEGER_CLASSES = 20
+#: What a dtype that no task can hold is, in an error message.
+_UNSUPPORTED_KINDS = {"c": "complex numbers", "M": "dates or times", "m": "time differences",
+                      "S": "bytes", "V": "raw or structured records"}
+
+
+@dataclass
+class Task:
+    """One prediction task: its name, type and encoding.
+
+    Parameters
+    ----------
+    name : str
+        Task name, from the DataFrame column or ``"main"`` / ``"aux_k"``.
+    kind : {"binary", "multiclass", "regression"}
+        Task type; decides the head's output size and the loss.
+    classes : ndarray or None
+        Sorted class labels of a classification task.
+    mean, scale : float
+        Standardisation of a regression task (``scale`` is never 0).
+    """
+
+    name: str
+    kind: str
+    classes: np.ndarray | None = None
+    mean: float = 0.0
+    scale: float = 1.0
+    n_labelled: int = field(default=0, compare=False)
+
+    @property
+    def n_outputs(self):
+        """Width of the head's output layer."""
+        return len(self.classes) if self.kind == "multiclass" else 1
+
+    def encode(self, column):
+        """Encode a column as float32: class index or standardised value, NaN if missing."""
+        missing = missing_mask(column)
+        encoded = np.full(len(column), np.nan, dtype=np.float64)
+        present = column[~missing]
+        if self.kind == "regression":
+            encoded[~missing] = self._standardise(present)
+        else:
+            classes, present = _comparable(self.classes, present, self.name)
+            index = np.searchsorted(classes, present)
+            index = np.clip(index, 0, len(classes) - 1)
+            unknown = classes[index] != present
+            if np.any(unknown):
+                raise ValueError(
+                    f"Task {self.name!r} has labels not seen in fit: "
+                    f"{np.unique(present[unknown])[:5].tolist()}."
+                )
+            encoded[~missing] = index
+        return encoded.astype(np.float32)
+
+    def _standardise(self, present):
+        values = _float_values(present, self.name)
+        # In units of a power of two near the scale: exact, and x - mean
+        # cannot overflow even for values near the float64 limit.
+        exponent = np.frexp(self.scale)[1]
+        standardised = ((np.ldexp(values, -exponent) - np.ldexp(self.mean, -exponent))
+                        / np.ldexp(self.scale, -exponent))
+        with np.errstate(over="ignore"):  # raised below
+            finite = np.all(np.isfinite(standardised.astype(np.float32)))
+        if not finite:
+            raise ValueError(
+                f"Regression target {self.name!r} has values too far from those seen in fit "
+                f"(mean {self.mean:.3g}, standard deviation {self.scale:.3g}) to be "
+                "standardised in float32."
+            )
+        return standardised
+
+    def decode(self, output):
+        """Turn the head's raw output (numpy, shape (n, n_outputs)) into predictions."""
+        if self.kind == "regression":
+            # float64, as scikit-learn regressors return, in the target's own units
+            # (computed in power-of-two units, as in encode, so that it cannot
+            # overflow before the result does).
+            exponent = np.frexp(self.scale)[1]
+            scaled = (output[:, 0].astype(np.float64) * np.ldexp(self.scale, -exponent)
+                      + np.ldexp(self.mean, -exponent))
+            return np.ldexp(scaled, exponent)
+        return self.classes[self.class_index(output)]
+
+    def class_index(self, output):
+        """Index of the predicted class for each row."""
+        if self.kind == "binary":
+            return (output[:, 0] > 0).astype(np.intp)
+        return np.argmax(output, axis=1)
+
+    def probabilities(self, output):
+        """Class probabilities from the head's logits, shape (n, n_classes)."""
+        if self.kind == "binary":
+            positive = 1.0 / (1.0 + np.exp(-output[:, 0].astype(np.float64)))
+            return np.column_stack([1.0 - positive, positive])
+        logits = output.astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _comparable(classes, labels, name):
+    """Cast fitted classes and new labels to one dtype so that they can be matched."""
+    try:
+        if classes.dtype.kind in "iufb":
+            return classes.astype(np.float64), labels.astype(np.float64)
+        return classes, labels.astype(classes.dtype.kind == "U" and str or object)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Task {name!r} has labels of another type than those seen in fit "
+            f"({classes.dtype}): {labels[:5].tolist()}."
+        ) from None
+
+
+def missing_mask(column):
+    """Boolean mask of missing entries (NaN, None, pandas NA) in a 1-D array."""
+    if column.dtype.kind == "f":
+        return np.isnan(column)
+    if column.dtype.kind != "O":
+        return np.zeros(len(column), dtype=bool)
+    return np.array([_is_missing(value) for value in column], dtype=bool)
+
+
+def _is_missing(value):
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, float) and value != value
+
+
+def check_column(column, name):
+    """Raise a ValueError naming the column if no task can hold its values.
+
+    Numbers, booleans and strings are accepted (in an object column too,
+    next to missing labels); complex numbers, dates, bytes and other objects
+    are not.
+    """
+    reason = _UNSUPPORTED_KINDS.get(column.dtype.kind)
+    if reason is None and column.dtype.kind == "O":
+        for value in column[~missing_mask(column)]:
+            if not isinstance(value, (str, bool, np.bool_, Real)):
+                reason = f"a value of type {type(value).__name__} ({value!r})"
+                break
+    if reason is not None:
+        raise ValueError(
+            f"Task {name!r} holds {reason}; a target column must hold numbers, booleans, "
+            "strings or categories."
+        )
+
+
+def infer_task_kind(column, name="aux"):
+    """Guess a task type from a column's present values.
+
+    Strings, booleans and categories are classes; integers are classes when
+    they take at most ``MAX_INTEGER_CLASSES`` values; floats are regression,
+    except a float column holding only the integers 0 and 1 (a binary label
+    whose missing entries forced a float dtype). ``name`` only appears in
+    error messages.
+    """
+    present = column[~missing_mask(column)]
+    if column.dtype.kind == "O":
+        numeric = all(isinstance(v, Real) and not isinstance(v, (bool, np.bool_))
+                      for v in present)
+        if not numeric:
+            return _classification_kind(uniform_labels(present, name))
+        # Python ints are integers, any float makes the column a float one,
+        # as in the numeric dtypes below.
+        if all(isinstance(v, Integral) for v in present):
+            return _integer_kind(present.astype(np.int64))
+        return _float_kind(present.astype(np.float64))
+    if column.dtype.kind in "bU":
+        return _classification_kind(present)
+    if column.dtype.kind in "iu":
+        return _integer_kind(present)
+    if column.dtype.kind == "f":
+        return _float_kind(present)
+    raise ValueError(f"Cannot infer a task type for a column of dtype {column.dtype}.")
+
+
+def _float_kind(present):
+    return "binary" if np.isin(present, (0.0, 1.0)).all() else "regression"
+
+
+def _integer_kind(present):
+    n_values = len(np.unique(present))
+    if n_values > MAX_INTEGER_CLASSES:
+        return "regression"
+    return _classification_kind(present)
+
+
+def _classification_kind(present):
+    return "binary" if len(np.unique(present)) <= 2 else "multiclass"
+
+
+def build_task(column, name, kind, *, main=False):
+    """Fit a :class:`Task` of the given kind on a column (missing labels allowed).
+
+    Parameters
+    ----------
+    column : ndarray of shape (n_samples,)
+    name : str
+        Task name, for error messages.
+    kind : {"binary", "multiclass", "regression", "classification"}
+    main : bool, default=False
+        The main task must have every label; an auxiliary task needs at
+        least two distinct labels.
+
+    Returns
+    -------
+    Task
+    """
+    if kind not in USER_TASK_TYPES:
+        raise ValueError(
+            f"Unknown task type {kind!r} for task {name!r}; expected one of {USER_TASK_TYPES}."
+        )
+    check_column(column, name)
+    missing = missing_mask(column)
+    if main and missing.any():
+        if column.dtype.kind == "f":
+            _assert_all_finite(column, input_name="y")
+        raise ValueError(
+            f"The main target (column 0 of y, {name!r}) has {int(missing.sum())} missing "
+            "labels; only auxiliary targets may have missing labels."
+        )
+    if missing.all():
+        raise ValueError(f"Auxiliary target {name!r} has no label at all (every row is missing).")
+    present = column[~missing]
+    if kind == "regression":
+        task = _regression_task(present, name)
+        n_distinct = len(np.unique(_float_values(present, name)))
+    else:
+        task = _classification_task(present, name, kind)
+        n_distinct = len(task.classes)
+    if not main and n_distinct < 2:
+        raise ValueError(
+            f"Auxiliary target {name!r} has a single distinct label "
+            f"({present[:1].tolist()[0]!r} in all {len(present)} labelled rows): a constant task teaches "
+            "the network nothing. Drop the column."
+        )
+    return task
+
+
+def _classification_task(present, name, kind):
+    if present.dtype.kind == "f":
+        _assert_all_finite(present, input_name=f"y[{name!r}]")
+    if present.dtype.kind == "O":
+        present = uniform_labels(present, name)
+    classes = np.unique(present)
+    if kind == "classification":
+        kind = "binary" if len(classes) <= 2 else "multiclass"
+    if kind == "binary" and len(classes) > 2:
+        raise ValueError(f"Task {name!r} was declared binary but has {len(classes)} classes.")
+    return Task(name=name, kind=kind, classes=classes, n_labelled=len(present))
+
+
+def uniform_labels(present, name):
+    """Object labels must be sortable: all strings or all numbers.
+
+    They get the narrowest dtype that holds them (bool, int, float or str), so
+    that predictions come back as the labels the user gave.
+    """
+    types = {_label_type(v) for v in present}
+    if "str" in types and len(types) > 1:
+        raise ValueError(
+            f"Task {name!r} mixes string and numeric labels; use one type of label per column."
+        )
+    only_type = types.pop() if len(types) == 1 else "number"
+    dtype = {"str": str, "bool": bool, "int": np.int64}.get(only_type, np.float64)
+    try:
+        return present.astype(dtype)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Task {name!r} has labels that are neither strings nor numbers: "
+            f"{present[:5].tolist()}."
+        ) from None
+
+
+def _label_type(value):
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    return "int" if isinstance(value, Integral) else "number"
+
+
+def _float_values(present, name):
+    try:
+        return present.astype(np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"Regression target {name!r} holds non-numeric values: {error}"
+        ) from None
+
+
+def _regression_task(present, name):
+    values = _float_values(present, name)
+    _assert_all_finite(values, input_name="y" if name == "main" else f"y[{name!r}]")
+    # Mean and standard deviation in units of a power of two near the largest
+    # magnitude: exact, and the squares cannot overflow (values of 1e200).
+    largest = float(np.max(np.abs(values)))
+    exponent = np.frexp(largest)[1]
+    scaled = np.ldexp(values, -exponent)
+    scale = float(np.ldexp(scaled.std(), exponent))
+    task = Task(name=name, kind="regression", mean=float(np.ldexp(scaled.mean(), exponent)),
+                scale=scale if scale > 0 else 1.0, n_labelled=len(values))
+    task.encode(present)  # the float32 check
+    return task

@@ -1,0 +1,107 @@
+"""From a strategy's decision to the gradients in ``.grad``: the one place.
+
+Rules, in order (see :class:`~hydasklearn.weighting.Decision`):
+
+1. ``weights_at_representation``: one backward pass of ``sum_k L_k`` in
+   which the trunk receives ``sum_k w_k dL_k/dh``, ``w`` chosen by the rule
+   when the gradient reaches the trunk's output; heads at weight 1.
+2. ``sample_weights``: the task losses are re-weighted per sample, the
+   other rules then apply to the new losses (gradients computed before are
+   not reused).
+3. ``trunk_gradient``: written into the trunk as it is; every head gets
+   ``head_weights @`` its per-task gradients.
+4. Otherwise the trunk gets ``weights @`` the per-task gradients and the
+   heads ``head_weights @`` theirs, assembled from whatever the strategy
+   made the step compute, with no backward pass repeated: from the per-task
+   Jacobian if computed; else from the representation gradients (one
+   backward pass through the trunk alone) if computed or if the heads are
+   weighted apart; else one ordinary backward pass of ``sum_k w_k L_k``.
+"""
+
+from __future__ import annotations
+
+from ._representation import backward_through_heads
+from ._step import TrainingStep
+from .weighting._base import Decision
+
+
+def apply_decision(step, decision):
+    """Write the gradient a decision asks for into the network's ``.grad``.
+
+    Parameters
+    ----------
+    step : TrainingStep
+    decision : Decision
+
+    Returns
+    -------
+    Decision
+        The decision as applied: ``weights`` and ``gains`` filled in where a
+        rule chose them during the backward pass.
+    """
+    if decision.weights_at_representation is not None:
+        return _weigh_at_representation(step, decision.weights_at_representation)
+    if decision.sample_weights is not None:
+        if decision.trunk_gradient is not None:
+            raise ValueError("A decision cannot give both sample_weights and a trunk_gradient.")
+        step = _reweighted(step, decision.sample_weights)
+    weights = _like_losses(decision.weights, step.losses)
+    head_weights = (None if decision.head_weights is None
+                    else _like_losses(decision.head_weights, step.losses))
+    computed = step.__dict__
+    if decision.trunk_gradient is not None:
+        step.trunk_layout.set_gradients(decision.trunk_gradient.detach().to(step.losses,
+                                                                            copy=True))
+        _set_head_gradients(step, weights if head_weights is None else head_weights)
+    elif "jacobian" in computed:
+        step.trunk_layout.set_gradients(weights @ step.shared_gradients)
+        _set_head_gradients(step, weights if head_weights is None else head_weights)
+    elif head_weights is None and "representation_gradients" not in computed:
+        step.losses.backward(weights)  # d(sum_k w_k L_k), with no op added to the graph
+    else:
+        trunk = weights @ step.representation_gradients
+        step.representation.backward(trunk.view_as(step.representation))
+        _set_head_gradients(step, weights if head_weights is None else head_weights)
+    return decision
+
+
+def _like_losses(weights, losses):
+    """``weights`` detached, in the losses' dtype and device (no op when they already are)."""
+    if weights.requires_grad:
+        weights = weights.detach()
+    if weights.dtype is losses.dtype and weights.device == losses.device:
+        return weights
+    return weights.to(losses)
+
+
+def _set_head_gradients(step, head_weights):
+    step.head_layout.set_gradients(head_weights @ step.head_gradients)
+
+
+def _reweighted(step, sample_weights):
+    """The step with its losses re-weighted per sample (rule 2)."""
+    weighted = step.sample_losses() * sample_weights.detach().to(step.losses)
+    losses = weighted.sum(dim=0) / step.label_totals.clamp(min=1e-12)
+    return TrainingStep(step.module, step.criterion, step.X, step.y, step.representation,
+                        losses, step.learning_rate, step.index, step._sample_batch,
+                        step._network_layouts, step.sample_weight)
+
+
+def _weigh_at_representation(step, rule):
+    """Rule 1: the weights chosen inside the one backward pass."""
+    if step.readers is None:  # the heads' graphs are not apart: choose first, then apply
+        weights, gains = rule(step.representation_gradients)
+        return apply_decision(step, Decision(weights, gains, head_weights=step.ones()))
+    chosen = []
+
+    def reweigh(per_task):
+        weights, gains = rule(per_task)
+        weights = weights.detach().to(per_task)
+        chosen.append((weights, gains))
+        return weights @ per_task
+
+    per_task, _ = backward_through_heads(step.losses, step.representation, step.readers,
+                                         step.head_layout.parameters, reweigh)
+    step.__dict__["representation_gradients"] = per_task
+    weights, gains = chosen[0]
+    return Decision(weights, gains)

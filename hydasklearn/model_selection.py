@@ -1,0 +1,97 @@
+"""Cross-validation splitters for multi-task targets."""
+
+from __future__ import annotations
+
+from sklearn.model_selection import StratifiedKFold
+
+from ._targets import main_target_column, missing_mask
+
+__all__ = ["MainTaskStratifiedKFold"]
+
+
+class MainTaskStratifiedKFold(StratifiedKFold):
+    """Stratified K-fold on the main task (column 0) of a multi-task ``y``.
+
+    The folds are those of :class:`~sklearn.model_selection.StratifiedKFold`
+    given the main column alone: each test fold keeps the main task's class
+    proportions. The auxiliary columns may be of any type and have missing
+    labels; they go with their rows and play no part in the split.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+        Number of folds, at least 2.
+    shuffle : bool, default=False
+        Shuffle each class's rows before splitting them into folds.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling when ``shuffle=True``; an int gives the same
+        folds on every call.
+
+    See Also
+    --------
+    sklearn.model_selection.StratifiedKFold : what this splitter does to the
+        main column.
+    hydasklearn.metrics.main_task_scorer : a scorer that sees the main column
+        only, for the same searches.
+
+    Notes
+    -----
+    Given ``cv=<int>``, scikit-learn's searches choose a splitter from the
+    *whole* ``y`` with ``type_of_target``. A multi-task ``y`` defeats that:
+    a string main column beside auxiliary columns with ``NaN`` or ``None``
+    cannot be inspected (a ``TypeError`` when the labels are sorted, or
+    "Input y contains NaN"), so ``GridSearchCV(model, grid, cv=3).fit(X, y)``
+    fails before the estimator is called; a complete numeric 2-D ``y``
+    counts as multi-output, and the folds are an unstratified
+    :class:`~sklearn.model_selection.KFold`. Pass
+    ``cv=MainTaskStratifiedKFold(3)`` instead. A regressor's searches use
+    ``KFold`` whatever ``y`` holds, so ``cv=<int>`` works for them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hydasklearn.model_selection import MainTaskStratifiedKFold
+    >>> y = np.array([["cat", 1.5], ["dog", np.nan], ["cat", None],
+    ...               ["dog", 0.5], ["cat", 2.0], ["dog", np.nan]], dtype=object)
+    >>> X = np.zeros((6, 1))
+    >>> cv = MainTaskStratifiedKFold(n_splits=3)
+    >>> for train, test in cv.split(X, y):
+    ...     print(test, y[test, 0])
+    [0 1] ['cat' 'dog']
+    [2 3] ['cat' 'dog']
+    [4 5] ['cat' 'dog']
+
+    In a search: ``GridSearchCV(HydaMultiTaskClassifier(), grid,
+    cv=MainTaskStratifiedKFold(3, shuffle=True, random_state=0))``.
+    """
+
+    def __init__(self, n_splits=5, *, shuffle=False, random_state=None):
+        super().__init__(n_splits=n_splits, shuffle=shuffle, random_state=random_state)
+
+    def split(self, X, y, groups=None):
+        """Generate indices to split data into training and test set.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; only its length is used.
+        y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_tasks)
+            Targets, the main task in column 0; its labels must be complete.
+        groups : None
+            Ignored, as by StratifiedKFold.
+
+        Yields
+        ------
+        train : ndarray
+            The training set indices for that split.
+        test : ndarray
+            The testing set indices for that split.
+        """
+        main = main_target_column(y)
+        n_missing = int(missing_mask(main).sum())
+        if n_missing:
+            raise ValueError(
+                f"The main target (column 0 of y) has {n_missing} missing labels; stratified "
+                "folds need every main label (drop those rows first)."
+            )
+        return super().split(X, main, groups)

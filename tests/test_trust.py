@@ -1,0 +1,152 @@
+"""Misuse and hostile callers: half-fitted states, threads, global torch state, divergence."""
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
+from hydasklearn._divergence import DivergenceWarning
+from hydasklearn.datasets import make_auxiliary_tasks
+
+FAST = dict(hidden_layer_sizes=(16,), max_iter=3, batch_size=50, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        warnings.simplefilter("ignore", category=FutureWarning)
+        yield
+
+
+@pytest.fixture
+def data():
+    X, y, _ = make_auxiliary_tasks(n_samples=300, n_features=6, n_informative=4, random_state=0)
+    return X, y
+
+
+def fitted_attributes(model):
+    return {name for name in vars(model) if name.endswith("_") and not name.startswith("__")}
+
+
+def test_a_failed_fit_leaves_no_fitted_attribute(data):
+    X, y = data
+    model = HydaMultiTaskClassifier(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        model.fit(X, y[:-1])
+    assert fitted_attributes(model) == set()
+
+
+def test_a_refit_replaces_every_fitted_attribute(data):
+    X, y = data
+    model = HydaMultiTaskClassifier(early_stopping=True, **FAST).fit(X, y)
+    assert hasattr(model, "validation_loss_curve_")
+    model.set_params(early_stopping=False).fit(X, y)
+    assert not hasattr(model, "validation_loss_curve_")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_an_unavailable_device_is_refused_before_anything_is_fitted(data):
+    X, y = data
+    model = HydaMultiTaskClassifier(device="cuda", **FAST)
+    with pytest.raises(ValueError, match="no cuda device"):
+        model.fit(X, y)
+    assert fitted_attributes(model) == set()
+
+
+def test_an_empty_trunk_is_refused_with_a_clear_error(data):
+    X, y = data
+    with pytest.raises(ValueError, match="at least one layer"):
+        HydaMultiTaskClassifier(**{**FAST, "hidden_layer_sizes": ()}).fit(X, y)
+
+
+def test_features_beyond_float32_are_refused(data):
+    X, y = data
+    X = X.copy()
+    X[0, 0] = 1e39  # finite in float64, infinite in float32
+    with pytest.raises(ValueError, match="float32"):
+        HydaMultiTaskClassifier(**FAST).fit(X, y)
+
+
+def test_warm_start_applies_what_it_can_and_refuses_the_rest(data):
+    X, y = data
+    model = HydaMultiTaskClassifier(warm_start=True, **FAST).fit(X, y)
+    model.set_params(learning_rate_init=0.05, batch_size=25, max_iter=1).fit(X, y)
+    assert model.net_.optimizer_.param_groups[0]["lr"] == 0.05
+    assert model.weight_history_.shape[0] == 3 * 6 + 12  # 6 then 12 batches per epoch
+    for change in ({"hidden_layer_sizes": (8,)}, {"weighting": "equal"}, {"dropout": 0.5}):
+        with pytest.raises(ValueError, match=f"cannot apply changed parameters.*{list(change)[0]}"):
+            model.set_params(**change).fit(X, y)
+        model.set_params(**{name: FAST.get(name, HydaMultiTaskClassifier().get_params()[name])
+                            for name in change})
+
+
+def test_diverging_training_stops_with_a_warning_and_finite_predictions(data):
+    X, y = data
+    # Learnt log-variances at a learning rate of 100 drive the weights to infinity.
+    model = HydaMultiTaskRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0,
+                                   learning_rate_init=100.0, weighting="uncertainty")
+    with pytest.warns(DivergenceWarning, match="diverged"):
+        model.fit(X, y[:, 1:].astype(float))
+    assert model.n_iter_ < 20
+    assert np.all(np.isfinite(model.net_.module_.trunk[0].weight.detach().numpy()))
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+def test_results_do_not_depend_on_the_callers_torch_state(data):
+    X, y = data
+    reference = HydaMultiTaskClassifier(dropout=0.2, **FAST).fit(X, y).predict_proba(X)
+    default_dtype = torch.get_default_dtype()
+    torch.manual_seed(123)
+    try:
+        torch.set_default_dtype(torch.float64)
+        with torch.no_grad():
+            model = HydaMultiTaskClassifier(dropout=0.2, **FAST).fit(X, y)
+    finally:
+        torch.set_default_dtype(default_dtype)
+    np.testing.assert_array_equal(model.predict_proba(X), reference)
+
+
+def test_concurrent_predictions_from_threads_agree_with_serial_ones(data):
+    X, y = data
+    model = HydaMultiTaskClassifier(dropout=0.3, **FAST).fit(X, y)
+    expected = model.predict_proba(X)
+    results, errors = [None] * 8, []
+
+    def predict(index):
+        try:
+            for _ in range(5):
+                results[index] = model.predict_proba(X)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=predict, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
+    assert model.net_.module_.training  # inference switched no module state
+
+
+def test_fits_in_parallel_threads_are_reproducible(data):
+    X, y = data
+    params = {**FAST, "dropout": 0.2, "weighting": "pcgrad"}
+    expected = HydaMultiTaskClassifier(**params).fit(X, y).predict_proba(X)
+    results = [None] * 4
+
+    def fit(index):
+        results[index] = HydaMultiTaskClassifier(**params).fit(X, y).predict_proba(X)
+
+    threads = [threading.Thread(target=fit, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
