@@ -66,6 +66,9 @@ def main(argv=None):
                              "every set-up whose name starts with it")
     parser.add_argument("--variants", nargs="*", default=DEFAULT_VARIANTS)
     parser.add_argument("--csv", default=None, help="append every seed's score to this file")
+    parser.add_argument("--skip-baselines", action="store_true",
+                        help="fit the variants only (their scores go to --csv, which must hold "
+                             "the baselines' from an earlier run; print with --table)")
     parser.add_argument("--table", default=None,
                         help="print the table from a --csv file instead of fitting")
     options = parser.parse_args(argv)
@@ -80,11 +83,17 @@ def main(argv=None):
     for setup, (_, extra) in SETUPS.items():
         if options.setups is not None and not any(setup.startswith(s) for s in options.setups):
             continue
+        baselines = [] if options.skip_baselines else BASELINES
         args = parse_arguments(["--seeds", str(options.seeds), "--jobs", str(options.jobs),
-                                "--configs", *BASELINES, *options.variants, *extra])
+                                "--configs", *baselines, *options.variants, *extra])
         start = time.perf_counter()
         aucs, _, weights = run(args)
-        print_setup(setup, aucs, options.variants, weights)
+        if baselines:
+            print_setup(setup, aucs, options.variants, weights)
+        else:
+            for name in options.variants:
+                print(f"{setup}: {name}: mean weights "
+                      f"{np.array2string(np.mean(weights[name], axis=0), precision=2)}")
         print(f"  ({time.perf_counter() - start:.0f} s)", flush=True)
         if options.csv:
             write_scores(options.csv, setup, aucs)

@@ -19,6 +19,15 @@ from hydasklearn.weighting import (Decision, HydaLearn, bound_main_weight, cross
 
 KINDS = ["binary", "regression", "regression"]
 
+#: The paper's rule on every step: weights proportional to this batch's gains, no smoothing.
+PAPER = dict(rule="proportional", unit_length=False, smoothing=0.0, gain_every=1,
+             hysteresis=False)
+
+
+def Paper(*args, **kwargs):
+    """A HydaLearn that applies the paper's weight rule to every step's own gains."""
+    return HydaLearn(*args, **{**PAPER, **kwargs})
+
 
 # ------------------------------------------------------------------ a model small enough to do by hand
 def tiny_problem(seed=0, n_samples=16):
@@ -111,10 +120,10 @@ def test_shared_gradients_and_gramian_match_hand_computation():
 def test_first_order_gains_are_the_main_row_of_the_gramian():
     module, X, y = tiny_problem()
     g = hand_shared_gradients(module, X, y)
-    strategy = HydaLearn(approximation="first_order", gain_data="batch")
+    strategy = Paper(approximation="first_order", gain_data="batch")
     gains = strategy.gains(make_step(module, X, y, learning_rate=0.05))
     torch.testing.assert_close(gains, 0.05 * (g @ g[0]))
-    explicit = HydaLearn(approximation="first_order", gain_data="batch", step_size=0.2)
+    explicit = Paper(approximation="first_order", gain_data="batch", step_size=0.2)
     torch.testing.assert_close(explicit.gains(make_step(module, X, y)), 0.2 * (g @ g[0]))
 
 
@@ -128,14 +137,14 @@ def test_exact_gains_are_real_look_ahead_losses():
         before - hand_main_loss(module, X, y, a - eta * g[k, :2], b - eta * g[k, 2])
         for k in range(3)
     ])
-    gains = HydaLearn("exact", "batch", step_size=eta).gains(make_step(module, X, y))
+    gains = Paper("exact", "batch", step_size=eta).gains(make_step(module, X, y))
     torch.testing.assert_close(gains, expected)
 
 
 def test_exact_gains_leave_the_model_and_its_mode_untouched():
     module, X, y = tiny_problem()
     before = [p.detach().clone() for p in module.parameters()]
-    HydaLearn("exact", "batch", step_size=1.0).gains(make_step(module, X, y))
+    Paper("exact", "batch", step_size=1.0).gains(make_step(module, X, y))
     assert module.training
     for old, new in zip(before, module.parameters()):
         assert torch.equal(old, new)
@@ -145,8 +154,8 @@ def test_exact_and_first_order_agree_as_the_step_shrinks():
     module, X, y = tiny_problem()
     errors = []
     for eta in (1e-1, 1e-2, 1e-3, 1e-4):
-        exact = HydaLearn("exact", "batch", step_size=eta).gains(make_step(module, X, y))
-        first = HydaLearn("first_order", "batch", step_size=eta).gains(make_step(module, X, y))
+        exact = Paper("exact", "batch", step_size=eta).gains(make_step(module, X, y))
+        first = Paper("first_order", "batch", step_size=eta).gains(make_step(module, X, y))
         errors.append(float((exact - first).norm() / first.norm()))
     # The gap is second order in the step, so relative to the gains it shrinks like eta.
     assert all(later < 0.2 * earlier for earlier, later in zip(errors, errors[1:])), errors
@@ -158,7 +167,7 @@ def test_representation_gains_use_gradients_of_the_trunk_output():
     expected = hand_representation_gradients(module, X, y)
     step = make_step(module, X, y, learning_rate=0.1)
     torch.testing.assert_close(step.representation_gradients, expected)
-    gains = HydaLearn(approximation="representation").gains(step)
+    gains = Paper(approximation="representation").gains(step)
     torch.testing.assert_close(gains, 0.1 * (expected @ expected[0]))
 
 
@@ -202,7 +211,7 @@ def test_heldout_gains_measure_the_main_loss_on_another_batch(approximation):
 
     eta = 1e-2
     step = make_step(module, X, y, sample_batch=sample_batch)
-    gains = HydaLearn(approximation, gain_data="heldout", step_size=eta).gains(step)
+    gains = Paper(approximation, gain_data="heldout", step_size=eta).gains(step)
     g = hand_shared_gradients(module, X, y)
     if approximation == "first_order":
         main_gradient = hand_shared_gradients(module, X_out, y_out)[0]
@@ -216,7 +225,7 @@ def test_heldout_gains_measure_the_main_loss_on_another_batch(approximation):
         ])
     torch.testing.assert_close(gains, expected)
     assert drawn == [len(X)]  # one held-out batch of the same size, drawn once
-    batch_gains = HydaLearn(approximation, "batch", step_size=eta).gains(make_step(module, X, y))
+    batch_gains = Paper(approximation, "batch", step_size=eta).gains(make_step(module, X, y))
     assert not torch.allclose(gains, batch_gains)
 
 
@@ -264,7 +273,7 @@ def test_a_task_without_labels_in_the_batch_gets_weight_zero(approximation, gain
     y[:, 2] = np.nan
     step = make_step(module, X, y, sample_batch=other_batch)
     # Applied: the representation-level weights are chosen during the backward pass.
-    decision = apply_decision(step, HydaLearn(approximation, gain_data).weigh(step))
+    decision = apply_decision(step, Paper(approximation, gain_data).weigh(step))
     assert decision.gains[2] == 0
     assert decision.weights[2] == 0
     assert decision.weights[1] > 0  # the related task keeps its weight
@@ -281,7 +290,7 @@ def test_zero_gradients_put_all_weight_on_the_main_task(approximation, gain_data
             head[-1].weight.zero_()
     step = make_step(module, X, y, sample_batch=other_batch)
     # Applied: the representation-level weights are chosen during the backward pass.
-    decision = apply_decision(step, HydaLearn(approximation, gain_data).weigh(step))
+    decision = apply_decision(step, Paper(approximation, gain_data).weigh(step))
     torch.testing.assert_close(decision.gains, torch.zeros(3, dtype=torch.float64))
     torch.testing.assert_close(decision.weights.double(),
                                torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64))
@@ -293,8 +302,8 @@ def test_zero_gradients_put_all_weight_on_the_main_task(approximation, gain_data
 def test_auto_gain_data_is_previous_heldout_for_exact_batch_for_representation(approximation,
                                                                                  resolved):
     module, X, y = tiny_problem()
-    auto = HydaLearn(approximation).gains(make_step(module, X, y, sample_batch=other_batch))
-    explicit = HydaLearn(approximation, resolved).gains(
+    auto = Paper(approximation).gains(make_step(module, X, y, sample_batch=other_batch))
+    explicit = Paper(approximation, resolved).gains(
         make_step(module, X, y, sample_batch=other_batch))
     torch.testing.assert_close(auto, explicit)
 
@@ -303,7 +312,7 @@ def test_weights_are_the_rule_applied_to_the_gains():
     module, X, y = tiny_problem()
     y[:, 2] = -3 * X[:, 0]  # a task whose step raises the main loss
     for normalization in ("sum", "max"):
-        decision = HydaLearn(gain_data="batch", normalization=normalization).weigh(
+        decision = Paper(gain_data="batch", normalization=normalization).weigh(
             make_step(module, X, y))
         assert decision.gains[2] < 0 < decision.gains[1]
         torch.testing.assert_close(decision.weights,
@@ -315,7 +324,7 @@ def test_weights_are_the_rule_applied_to_the_gains():
 def test_a_single_task_weighs_one():
     _, X, y = tiny_problem()
     module = SharedTrunkNetwork(2, [1], hidden_layer_sizes=(1,)).double()
-    strategy = HydaLearn()
+    strategy = Paper()
     strategy.start(["main"], ["binary"])
     step = make_step(module, X, y[:, :1], kinds=KINDS[:1])
     assert strategy.decide(step).weights.tolist() == [1.0]
@@ -332,7 +341,7 @@ def test_a_single_task_weighs_one():
 ])
 def test_bad_options_raise_a_clear_error(options, match):
     with pytest.raises(ValueError, match=match):
-        HydaLearn(**options).start(["main", "aux_1"], ["binary", "regression"])
+        Paper(**options).start(["main", "aux_1"], ["binary", "regression"])
 
 
 # ------------------------------------------------------------------ fitted records
@@ -346,7 +355,7 @@ def test_weight_and_gain_histories(normalization, row_check, gain_data):
                                    random_state=0)
     model = HydaMultiTaskClassifier(
         hidden_layer_sizes=(8,), batch_size=50, max_iter=3, random_state=0,
-        weighting=HydaLearn(gain_data=gain_data, normalization=normalization)).fit(X, y)
+        weighting=Paper(gain_data=gain_data, normalization=normalization)).fit(X, y)
     n_steps = 3 * 3  # three epochs of ceil(120 / 50) batches
     assert model.weight_history_.shape == model.gain_history_.shape == (n_steps, 3)
     assert np.all(np.isfinite(model.gain_history_))
@@ -364,7 +373,7 @@ def test_heads_learn_their_own_task_whatever_its_weight():
     module, X, y = tiny_problem()
     y[:, 2] = -3 * X[:, 0]  # a task whose step raises the main loss: weight 0
     step = make_step(module, X, y)
-    decision = HydaLearn(gain_data="batch").weigh(step)
+    decision = Paper(gain_data="batch").weigh(step)
     assert decision.weights[2] == 0
     apply_decision(step, decision)
     head_gradients = [p.grad.clone() for p in module.heads.parameters()]
@@ -387,7 +396,7 @@ def test_weigh_heads_scales_the_heads_too():
     module, X, y = tiny_problem()
     y[:, 2] = -3 * X[:, 0]
     step = make_step(module, X, y)
-    decision = HydaLearn(gain_data="batch", weigh_heads=True).weigh(step)
+    decision = Paper(gain_data="batch", weigh_heads=True).weigh(step)
     apply_decision(step, decision)
     got = [p.grad.clone() for p in module.parameters()]
     module.zero_grad()
@@ -404,7 +413,7 @@ def test_representation_weights_chosen_inside_one_backward_pass(stacked):
     if not stacked:  # graphs not separate: weights chosen first, then applied
         step = TrainingStep(module, step.criterion, X, y, step.representation,
                             step.losses * 1.0, learning_rate=0.1)
-    decision = apply_decision(step, HydaLearn("representation").weigh(step))
+    decision = apply_decision(step, Paper("representation").weigh(step))
     got = [p.grad.clone() for p in module.parameters()]
     # Reference: gains from the representation gradients, trunk along
     # sum_k w_k g_k, every head along its own task's gradient.
@@ -445,7 +454,7 @@ def test_a_noise_task_weighs_clearly_less_than_a_related_task(gain_data):
     X, y, _ = make_auxiliary_tasks(n_samples=1000, n_features=10, n_informative=5,
                                    aux_relations=("related", "noise"), random_state=0)
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(32,), batch_size=100, max_iter=10,
-                                    weighting=HydaLearn(gain_data=gain_data),
+                                    weighting=Paper(gain_data=gain_data),
                                     random_state=0).fit(X, y)
     related, noise = model.weight_history_[:, 1:].mean(axis=0)
     # Over 12 seeds the ratio was at most 0.40 (batch) and 0.31 (heldout).
@@ -458,7 +467,7 @@ def test_a_related_task_weighs_most_early_in_training():
     X, y, _ = make_auxiliary_tasks(n_samples=1000, n_features=10,
                                    aux_relations=("related", "noise"), random_state=0)
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(32, 32), batch_size=50, max_iter=20,
-                                    n_iter_no_change=21, weighting=HydaLearn(gain_data="batch"),
+                                    n_iter_no_change=21, weighting=Paper(gain_data="batch"),
                                     random_state=0).fit(X, y)
     related = model.weight_history_[:, 1].reshape(20, 20).mean(axis=1)  # per epoch
     # Over 12 seeds: peak 1.05 to 1.66 within the first epochs, last five 0.09 to 0.18.
@@ -491,7 +500,7 @@ def test_auxiliary_weight_rises_with_the_share_of_the_subgroup_where_it_helps(ga
         group_relations=("noise",), random_state=0)
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(32,), batch_size=100, max_iter=5,
                                     weighting="equal", random_state=0).fit(X, y)
-    strategy = HydaLearn(gain_data=gain_data)
+    strategy = Paper(gain_data=gain_data)
     strategy.start(model.task_names_, list(model.task_types_.values()))
     rng = np.random.RandomState(0)
 
@@ -585,7 +594,7 @@ def started(strategy, n_tasks=3):
 @pytest.mark.parametrize("approximation", ["first_order", "last_layer"])
 def test_previous_gains_use_the_last_batchs_main_gradient(approximation):
     module, X, y = tiny_problem(n_samples=32)
-    strategy = started(HydaLearn(approximation, "previous", step_size=0.1))
+    strategy = started(Paper(approximation, "previous", step_size=0.1))
     first_step = make_step(module, X[:16], y[:16])
     first = strategy.weigh(first_step)
     first_gradients = strategy.task_gradients(make_step(module, X[:16], y[:16]))
@@ -606,10 +615,10 @@ def test_last_layer_gradients_are_the_columns_of_the_jacobian():
     y = torch.randn(12, 3, dtype=torch.float64)
     y[:, 0] = (y[:, 0] > 0).double()
     step = make_step(module, X, y)
-    last = HydaLearn("last_layer").task_gradients(step)
+    last = Paper("last_layer").task_gradients(step)
     full = make_step(module, X, y)
     torch.testing.assert_close(last, full.shared_gradients[:, full.last_shared_layer_slice])
-    first, second = HydaLearn("last_layer").task_gradients(make_step(module, X, y), halves=True)
+    first, second = Paper("last_layer").task_gradients(make_step(module, X, y), halves=True)
     torch.testing.assert_close(first + second, last)
     assert not torch.allclose(first, second)
 
@@ -617,16 +626,16 @@ def test_last_layer_gradients_are_the_columns_of_the_jacobian():
 @pytest.mark.parametrize("approximation", ["first_order", "last_layer"])
 def test_crossfit_gains_of_the_strategy(approximation):
     module, X, y = tiny_problem(n_samples=16)
-    strategy = HydaLearn(approximation, "crossfit", step_size=0.1)
+    strategy = Paper(approximation, "crossfit", step_size=0.1)
     first, second = strategy.task_gradients(make_step(module, X, y), halves=True)
-    half = HydaLearn(approximation, "batch").task_gradients
+    half = Paper(approximation, "batch").task_gradients
     torch.testing.assert_close(first, half(make_step(module, X[:8], y[:8])) / 2)
     decision = started(strategy).weigh(make_step(module, X, y))
     torch.testing.assert_close(decision.gains, crossfit_gains(first, second, step_size=0.1))
 
 
 def test_smoothing_and_floor_shape_the_weights():
-    strategy = started(HydaLearn(gain_data="batch", smoothing=0.5, min_main_weight=1.0))
+    strategy = started(Paper(gain_data="batch", smoothing=0.5, min_main_weight=1.0))
     first = strategy.weights_from_gains(torch.tensor([0.0, 2.0, 1.0]))
     torch.testing.assert_close(first, torch.tensor([1.0, 4 / 3, 2 / 3]))
     second = strategy.weights_from_gains(torch.tensor([4.0, 0.0, 1.0]))  # average [2, 1, 1]
@@ -638,7 +647,7 @@ def test_smoothing_and_floor_shape_the_weights():
     ("last_layer", "crossfit"), ("last_layer", "heldout")])
 def test_the_update_of_new_gain_data_is_the_weighted_trunk_gradient(approximation, gain_data):
     module, X, y = tiny_problem()
-    strategy = started(HydaLearn(approximation, gain_data))
+    strategy = started(Paper(approximation, gain_data))
     step = make_step(module, X, y, sample_batch=other_batch)
     module.zero_grad()
     decision = apply_decision(step, strategy.weigh(step))
@@ -652,7 +661,7 @@ def test_the_update_of_new_gain_data_is_the_weighted_trunk_gradient(approximatio
 
 def test_between_measurements_the_weights_are_held_and_heads_learn_at_weight_one():
     module, X, y = tiny_problem()
-    strategy = started(HydaLearn(gain_data="previous", gain_every=3))
+    strategy = started(Paper(gain_data="previous", gain_every=3))
     first = strategy.weigh(make_step(module, X, y))
     for _ in range(2):  # two held steps: the same weights, no per-task Jacobian
         module.zero_grad()
@@ -671,3 +680,64 @@ def test_between_measurements_the_weights_are_held_and_heads_learn_at_weight_one
     measured = make_step(module, X, y)
     strategy.weigh(measured)  # the fourth step measures again
     assert "jacobian" in measured.__dict__
+
+
+def test_evidence_weights_need_a_clear_average_to_switch_on_and_a_positive_one_to_stay():
+    mean = torch.tensor([0.3, 0.5, 0.1, -0.4, 0.1])
+    square = mean ** 2 + 1.0  # variance 1: standard error sqrt(0.1 / 1.9) = 0.23 at 0.9
+    torch.testing.assert_close(evidence_weights(mean, square, 0.9),
+                               torch.tensor([1.0, 1.0, 0.0, 0.0, 0.0]))
+    torch.testing.assert_close(evidence_weights(mean, square, 0.9, evidence=0.0),
+                               torch.tensor([1.0, 1.0, 1.0, 0.0, 1.0]))
+    # hysteresis: a task already on stays on while its average is positive
+    previous = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0])
+    torch.testing.assert_close(evidence_weights(mean, square, 0.9, previous=previous),
+                               torch.tensor([1.0, 1.0, 1.0, 0.0, 0.0]))
+    # the main task always weighs 1, whatever its gain
+    torch.testing.assert_close(evidence_weights(-mean, square, 0.9)[0], torch.tensor(1.0))
+
+
+def test_per_unit_length_divides_by_the_gradient_norm():
+    g = torch.tensor([[3.0, 4.0], [0.0, 0.0], [0.0, 2.0]])
+    torch.testing.assert_close(per_unit_length(torch.tensor([10.0, 1.0, -4.0]), g),
+                               torch.tensor([2.0, 0.0, -2.0]))
+
+
+def test_running_reference_is_a_moving_average_of_earlier_main_gradients():
+    module, X, y = tiny_problem(n_samples=48)
+    strategy = started(Paper(gain_data="running", reference_momentum=0.5, step_size=1.0))
+    batches = [(X[i:i + 16], y[i:i + 16]) for i in (0, 16, 32)]
+    mains = [strategy.task_gradients(make_step(module, *b))[0] for b in batches]
+    for batch in batches[:2]:
+        strategy.weigh(make_step(module, *batch))
+    gradients = strategy.task_gradients(make_step(module, *batches[2]))
+    decision = strategy.weigh(make_step(module, *batches[2]))
+    torch.testing.assert_close(decision.gains, gradients @ (0.5 * mains[0] + 0.5 * mains[1]))
+
+
+def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
+    params = HydaLearn().get_params()
+    assert params["gain_data"] == "auto" and HydaLearn()._source() == "previous"
+    assert (params["rule"], params["unit_length"], params["hysteresis"]) == ("evidence", True, True)
+    assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 4)
+    module, X, y = tiny_problem()
+    strategy = started(HydaLearn())
+    for _ in range(5):
+        decision = strategy.weigh(make_step(module, X, y))
+        weights = decision.weights
+        assert float(weights.sum()) == pytest.approx(3.0)
+        assert set(weights.tolist()) <= {0.0, float(weights[0])}  # aux off, or at the main's weight
+        torch.testing.assert_close(decision.head_weights, torch.ones(3, dtype=weights.dtype))
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"rule": "evidence", "smoothing": 0.0}, "smoothing > 0"),
+    ({"gain_every": 0}, "gain_every"),
+    ({"smoothing": 1.0}, "smoothing"),
+    ({"min_main_weight": 2.0, "max_main_weight": 1.0}, "max_main_weight"),
+    ({"approximation": "exact", "gain_data": "previous"}, "gain_data='batch' or 'heldout'"),
+    ({"approximation": "representation", "gain_data": "crossfit"}, "gain_data='batch'"),
+])
+def test_bad_new_options_raise_a_clear_error(options, match):
+    with pytest.raises(ValueError, match=match):
+        HydaLearn(**options).start(["main", "aux_1"], ["binary", "regression"])

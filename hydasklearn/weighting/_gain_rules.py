@@ -156,7 +156,7 @@ def gains_to_weights(gains, normalization="sum"):
     return positive / scale
 
 
-def evidence_weights(mean, mean_square, momentum, evidence=2.0):
+def evidence_weights(mean, mean_square, momentum, evidence=2.0, previous=None):
     """Weights from the evidence that each auxiliary task helps: main 1, auxiliary 0 or 1.
 
     An auxiliary task joins the trunk's update, at the main task's weight,
@@ -175,6 +175,12 @@ def evidence_weights(mean, mean_square, momentum, evidence=2.0):
         Of those moving averages.
     evidence : float, default=2.0
         Standard errors the average must clear.
+    previous : Tensor of shape (n_tasks,) or None
+        The weights of the previous step. A task already at weight 1 stays
+        there while its average gain is positive (hysteresis): evidence is
+        needed to switch a task on, not to keep it on, so that a helpful
+        task whose average hovers near the threshold is not switched on and
+        off from batch to batch.
 
     Returns
     -------
@@ -191,7 +197,10 @@ def evidence_weights(mean, mean_square, momentum, evidence=2.0):
     """
     variance = (mean_square - mean ** 2).clamp(min=0)
     error = torch.sqrt(variance * ((1 - momentum) / (1 + momentum)))
-    weights = (mean > evidence * error).to(mean) * (mean > 0).to(mean)
+    on = (mean > evidence * error) & (mean > 0)
+    if previous is not None:
+        on |= (previous > 0) & (mean > 0)
+    weights = on.to(mean)
     weights[0] = 1.0
     return weights
 

@@ -201,13 +201,14 @@ class HydaLearn(WeightingStrategy):
         "rule": [StrOptions(set(RULES))],
         "evidence": [Interval(Real, 0, None, closed="left")],
         "reference_momentum": [Interval(Real, 0, 1, closed="left")],
+        "hysteresis": ["boolean"],
         "weigh_heads": ["boolean"],
     }
 
     def __init__(self, approximation="first_order", gain_data="auto", step_size=None,
-                 normalization="sum", smoothing=0.0, min_main_weight=0.0, max_main_weight=None,
-                 gain_every=1, unit_length=False, rule="proportional", evidence=2.0,
-                 reference_momentum=0.9, weigh_heads=False):
+                 normalization="sum", smoothing=0.99, min_main_weight=0.0, max_main_weight=None,
+                 gain_every=4, unit_length=True, rule="evidence", evidence=2.0,
+                 reference_momentum=0.9, hysteresis=True, weigh_heads=False):
         self.approximation = approximation
         self.gain_data = gain_data
         self.step_size = step_size
@@ -220,6 +221,7 @@ class HydaLearn(WeightingStrategy):
         self.rule = rule
         self.evidence = evidence
         self.reference_momentum = reference_momentum
+        self.hysteresis = hysteresis
         self.weigh_heads = weigh_heads
 
     def start(self, task_names, task_types, random_state=None):
@@ -247,6 +249,7 @@ class HydaLearn(WeightingStrategy):
         self.smoothed_squares_ = None
         self.n_steps_ = 0
         self._held = None  # (weights, gains) of the last measurement
+        self._gates = None  # the evidence rule's last 0/1 weights
 
     def _source(self):
         if self.gain_data != "auto":
@@ -298,8 +301,12 @@ class HydaLearn(WeightingStrategy):
         if self.rule == "evidence":
             self.smoothed_squares_ = smooth(getattr(self, "smoothed_squares_", None),
                                             gains ** 2, momentum)
+            gates = getattr(self, "_gates", None)
+            if gates is None:  # every task starts on, as under equal weighting
+                gates = torch.ones_like(gains)
             chosen = evidence_weights(self.smoothed_gains_, self.smoothed_squares_, momentum,
-                                      self.evidence)
+                                      self.evidence, gates if self.hysteresis else None)
+            self._gates = chosen
             weights = chosen * (len(chosen) / chosen.sum())
         else:
             weights = gains_to_weights(self.smoothed_gains_, "sum")
