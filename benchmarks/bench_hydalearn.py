@@ -43,6 +43,8 @@ CONFIGURATIONS = {
                                               min_main_weight=1.0, gain_every=4),
     "first_order previous every 8": Variant(gain_data="previous", smoothing=0.9,
                                               min_main_weight=1.0, gain_every=8),
+    "evidence every 4": Variant(gain_data="previous", unit_length=True, smoothing=0.99,
+                                rule="evidence", gain_every=4),
     "crossfit every 4": Variant(gain_data="crossfit", smoothing=0.9,
                                   min_main_weight=1.0, gain_every=4),
 }

@@ -101,7 +101,7 @@ CONFIGURATIONS = {
     "running unit evidence": Variant(gain_data="running", unit_length=True, smoothing=0.9,
                                        rule="evidence"),
     "previous unit evidence slow": Variant(gain_data="previous", unit_length=True,
-                                             smoothing=0.99, rule="evidence"),
+                                             smoothing=0.99, rule="evidence"),  # the new default
     "previous unit evidence slow every 4": Variant(gain_data="previous", unit_length=True,
                                                      smoothing=0.99, rule="evidence",
                                                      hysteresis=False, gain_every=4),
