@@ -718,8 +718,8 @@ def test_running_reference_is_a_moving_average_of_earlier_main_gradients():
 def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
     params = HydaLearn().get_params()
     assert params["gain_data"] == "auto" and HydaLearn()._source() == "previous"
-    assert (params["rule"], params["unit_length"], params["hysteresis"]) == ("evidence", True, True)
-    assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 4)
+    assert (params["rule"], params["unit_length"], params["hysteresis"]) == ("evidence", True, False)
+    assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 1)
     module, X, y = tiny_problem()
     strategy = started(HydaLearn())
     for _ in range(5):
