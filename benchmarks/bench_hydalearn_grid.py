@@ -71,7 +71,13 @@ def main(argv=None):
                              "the baselines' from an earlier run; print with --table)")
     parser.add_argument("--table", default=None,
                         help="print the table from a --csv file instead of fitting")
+    parser.add_argument("--markdown", action="store_true",
+                        help="with --table: one markdown table, variants by set-ups, of the "
+                             "paired difference to the better baseline (a * marks the bar met)")
     options = parser.parse_args(argv)
+    if options.table and options.markdown:
+        print(markdown_table(read_scores(options.table)))
+        return
     if options.table:
         scores = read_scores(options.table)
         for setup in SETUPS:
@@ -122,6 +128,41 @@ def print_setup(setup, aucs, variants, weights=None):
             mean_weights = np.array2string(np.mean(weights[name], axis=0), precision=2)
         print(f"  {name:<34}{scores.mean():>8.4f}{_paired(scores, s):>20}{_paired(scores, e):>20}"
               f"{_paired(scores, best):>28}  {'ok ' if ok else '-- '}  {mean_weights}")
+
+
+def markdown_table(scores):
+    """Variants by set-ups: paired difference to the better baseline, mean ± standard error."""
+    setups = [setup for setup in SETUPS if setup in scores]
+    variants = []
+    for setup in setups:
+        variants += [v for v in scores[setup] if v not in BASELINES and v not in variants]
+    lines = ["| variant | " + " | ".join(setups) + " |",
+             "|---|" + "---|" * len(setups)]
+    base = ["| better of single, equal | "]
+    for setup in setups:
+        single, equal = scores[setup]["single-task"], scores[setup]["equal"]
+        best = "single" if single.mean() >= equal.mean() else "equal"
+        base.append(f"{best}: single {single.mean():.4f}, equal {equal.mean():.4f} | ")
+    lines.insert(2, "".join(base))
+    for name in variants:
+        row = [f"| {name} | "]
+        for setup in setups:
+            if name not in scores[setup]:
+                row.append("- | ")
+                continue
+            single, equal = scores[setup]["single-task"], scores[setup]["equal"]
+            values = scores[setup][name]
+            n = min(len(values), len(single), len(equal))
+            values, single, equal = values[:n], single[:n], equal[:n]
+            best = single if single.mean() >= equal.mean() else equal
+            diff = values - best
+            error = diff.std(ddof=1) / np.sqrt(n)
+            ok = diff.mean() >= -error
+            if SETUPS[setup][0] == "mixed":
+                ok = ok and min((values - single).mean(), (values - equal).mean()) >= 0.003
+            row.append(f"{diff.mean():+.4f} ± {error:.4f}{' *' if ok else ''} | ")
+        lines.append("".join(row))
+    return "\n".join(lines)
 
 
 def _paired(scores, reference):
