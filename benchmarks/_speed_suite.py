@@ -26,6 +26,8 @@ from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.weighting import STRATEGIES, HydaLearn
 
+from bench_memory import peak_fit_memory
+
 SPEED_SCRIPTS = ("bench_backend", "bench_hydalearn", "bench_strategies")
 HIDDEN = (64, 64)
 BATCH_SIZE = 200
@@ -90,10 +92,14 @@ def _quick_arguments(script):
 def scaling_with_rows(settings, log=print):
     """Fit time against the number of rows (3 tasks: main + related + noise).
 
+    Beside the times: the peak memory of one ``equal`` fit beyond its data,
+    measured in a fresh process (:func:`bench_memory.peak_fit_memory`).
+
     Returns
     -------
     DataFrame
-        ``n_rows``, ``method``, ``fit_time`` (median), ``repeats``.
+        ``n_rows``, ``method``, ``fit_time`` (median), ``repeats``; for
+        ``equal`` also ``peak_extra_mb`` and ``copies_of_x`` (NaN elsewhere).
     """
     configurations = {
         "single-task": lambda X, y: _network("equal", settings).fit(X, y[:, 0]),
@@ -108,8 +114,15 @@ def scaling_with_rows(settings, log=print):
         X, y, _ = make_auxiliary_tasks(n_samples=n_rows, n_features=N_FEATURES,
                                        aux_relations=("related", "noise"), random_state=0)
         times = _round_robin(configurations, X, y, settings.repeats, settings.speed_threads)
-        log(f"  {n_rows:>8} rows: " + ", ".join(f"{k} {v:.2f}s" for k, v in times.items()))
-        rows += [{"n_rows": n_rows, "method": k, "fit_time": v, "repeats": settings.repeats}
+        memory = peak_fit_memory(X, y, weighting="equal", hidden_layer_sizes=list(HIDDEN),
+                                 batch_size=BATCH_SIZE, max_iter=settings.speed_epochs,
+                                 n_iter_no_change=settings.speed_epochs + 1)
+        log(f"  {n_rows:>8} rows: " + ", ".join(f"{k} {v:.2f}s" for k, v in times.items())
+            + f"; peak memory of equal beyond X: {memory['extra_mb']:.0f} MB"
+              f" ({memory['copies_of_x']:.2f} copies of X)")
+        rows += [{"n_rows": n_rows, "method": k, "fit_time": v, "repeats": settings.repeats,
+                  "peak_extra_mb": memory["extra_mb"] if k == "equal" else np.nan,
+                  "copies_of_x": memory["copies_of_x"] if k == "equal" else np.nan}
                  for k, v in times.items()]
     return pd.DataFrame(rows)
 

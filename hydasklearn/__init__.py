@@ -4,8 +4,10 @@ Scikit-learn estimators whose ``y`` may carry auxiliary targets next to the
 main one, trained with PyTorch through skorch.
 """
 
+from ._divergence import DivergenceWarning
 from ._estimators import HydaMultiTaskClassifier, HydaMultiTaskRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["HydaMultiTaskClassifier", "HydaMultiTaskRegressor", "__version__"]
+__all__ = ["DivergenceWarning", "HydaMultiTaskClassifier", "HydaMultiTaskRegressor",
+           "__version__"]

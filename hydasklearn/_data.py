@@ -7,7 +7,7 @@ import torch
 
 
 class TensorDataset(torch.utils.data.Dataset):
-    """Features and (optionally) encoded targets held as whole tensors.
+    """Features, encoded targets and row weights held as whole tensors.
 
     Parameters
     ----------
@@ -21,17 +21,16 @@ class TensorDataset(torch.utils.data.Dataset):
         Row weights; batches then carry ``(y, sample_weight)`` as targets.
     dtype : numpy dtype, default=np.float32
         Of ``X``: float32 for training, float64 for predictions.
+    rows : ndarray of int or None
+        Only these rows, in this order (a split of ``X`` without a copy of it).
     """
 
-    def __init__(self, X, y=None, device="cpu", sample_weight=None, dtype=np.float32):
-        # torch.tensor copies into torch's own (aligned) memory: BLAS results
-        # then do not depend on where numpy happened to allocate X. It cannot
-        # read negative strides (X[::-1]), hence the contiguous arrays.
-        self.X = torch.tensor(np.ascontiguousarray(X, dtype=dtype), device=device)
-        self.y = None if y is None else torch.tensor(
-            np.ascontiguousarray(y, dtype=np.float32), device=device)
-        self.sample_weight = None if sample_weight is None else torch.tensor(
-            np.ascontiguousarray(sample_weight, dtype=np.float32), device=device)
+    def __init__(self, X, y=None, device="cpu", sample_weight=None, dtype=np.float32,
+                 rows=None):
+        self.X = _as_tensor(X, device, rows, dtype)
+        self.y = None if y is None else _as_tensor(y, device, rows)
+        self.sample_weight = (None if sample_weight is None
+                              else _as_tensor(sample_weight, device, rows))
 
     def __len__(self):
         return len(self.X)
@@ -79,7 +78,35 @@ class BatchIterator:
                 rows = slice(start, start + self.batch_size)
                 yield X[rows], dataset.targets(rows)
             return
+        # Gather each batch through its slice of the permutation: the same
+        # batches as permuting X whole, without a second copy of X per epoch.
         order = torch.randperm(n_samples, generator=self.generator).to(X.device)
         for start in range(0, n_samples, self.batch_size):
             rows = order[start:start + self.batch_size]
             yield X[rows], dataset.targets(rows)
+
+
+_CHUNK_ROWS = 2**16
+
+
+def _as_tensor(array, device, rows=None, dtype=np.float32):
+    """A ``dtype`` copy of ``array`` (or of its ``rows``) in torch's own memory.
+
+    Torch's own (aligned) memory makes BLAS results independent of where numpy
+    happened to allocate the input. Casting straight into that buffer keeps
+    the peak at one copy: no float32 numpy intermediate for float64 input,
+    any strides (``X[::-1]``) read as they are; selected rows are gathered a
+    chunk at a time.
+    """
+    array = np.asarray(array)
+    torch_dtype = torch.float64 if np.dtype(dtype) == np.float64 else torch.float32
+    shape = array.shape if rows is None else (len(rows),) + array.shape[1:]
+    tensor = torch.empty(shape, dtype=torch_dtype)
+    out = tensor.numpy()
+    if rows is None:
+        np.copyto(out, array, casting="unsafe")
+    else:
+        for start in range(0, len(rows), _CHUNK_ROWS):
+            chunk = slice(start, start + _CHUNK_ROWS)
+            np.copyto(out[chunk], array[rows[chunk]], casting="unsafe")
+    return tensor.to(device)

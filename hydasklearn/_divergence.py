@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from skorch.callbacks import Callback
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 
 class DivergenceWarning(UserWarning):
@@ -28,23 +29,31 @@ class DivergenceGuard(Callback):
     """
 
     def on_train_begin(self, net, **kwargs):
-        self._snapshot = self._copy(net.module_)
+        self._snapshot = self._flat(net.module_)
         self.message = None
 
     def on_epoch_end(self, net, **kwargs):
         losses = np.asarray(net.history[-1].get("train_task_losses", []), dtype=np.float64)
-        parameters_finite = all(bool(torch.isfinite(p).all()) for p in net.module_.parameters())
-        if np.all(np.isfinite(losses)) and parameters_finite:
-            self._snapshot = self._copy(net.module_)
-            return
-        net.module_.load_state_dict(self._snapshot)
+        parameters = self._flat(net.module_)
+        if not np.all(np.isfinite(losses)):
+            self._stop(net, "task losses")
+        if not bool(torch.isfinite(parameters).all()):
+            self._stop(net, "parameters")
+        self._snapshot = parameters
+
+    def on_train_end(self, net, **kwargs):
+        self._snapshot = None  # a fitted model does not carry (or pickle) a parameter copy
+
+    def _stop(self, net, what):
+        vector_to_parameters(self._snapshot, net.module_.parameters())
         self.message = (
-            f"Training diverged in epoch {len(net.history)} (non-finite "
-            f"{'task losses' if parameters_finite else 'parameters'}); it was stopped and the "
-            "parameters of the last finite epoch were restored. A smaller "
+            f"Training diverged in epoch {len(net.history)} (non-finite {what}); it was "
+            "stopped and the parameters of the last finite epoch were restored. A smaller "
             "learning_rate_init usually helps.")
         raise KeyboardInterrupt  # skorch's way to end training early
 
     @staticmethod
-    def _copy(module):
-        return {name: value.detach().clone() for name, value in module.state_dict().items()}
+    @torch.no_grad()
+    def _flat(module):
+        """All parameters in one new vector: one copy per epoch, whatever the layers."""
+        return parameters_to_vector(module.parameters())

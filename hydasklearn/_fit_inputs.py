@@ -50,9 +50,7 @@ def training_datasets(X, encoded, weights, seed, device, validation_fraction=Non
                                         random_state=seed, stratify=stratify)
     except ValueError:  # a class too small to stratify on
         train, valid = train_test_split(rows, test_size=validation_fraction, random_state=seed)
-    return tuple(TensorDataset(X[part], encoded[part], device,
-                               None if weights is None else weights[part])
-                 for part in (train, valid))
+    return tuple(TensorDataset(X, encoded, device, weights, rows=part) for part in (train, valid))
 
 
 def check_trunk(hidden_layer_sizes):

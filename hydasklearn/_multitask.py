@@ -14,22 +14,27 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from ._data import TensorDataset
 from ._divergence import DivergenceWarning
-from ._fit_inputs import (check_trunk, checked_device, row_weights, training_datasets,
-                          validated_X)
+from ._fit_inputs import (
+    check_trunk,
+    checked_device,
+    row_weights,
+    training_datasets,
+    validated_X,
+)
 from ._history import training_history
 from ._net_factory import apply_warm_start, build_net
 from ._network import ACTIVATIONS
-from ._targets import build_tasks, encode_targets, main_target_column
+from ._prediction import PredictionMixin
+from ._targets import build_tasks, encode_targets
 from .weighting import STRATEGIES, WeightingStrategy
 
-class BaseHydaMultiTask(BaseEstimator):
+
+class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
     """Shared fit/predict logic; subclasses set the main task's kind."""
 
     _main_kind = None  # "classification" or "regression"
@@ -236,6 +241,11 @@ class BaseHydaMultiTask(BaseEstimator):
         """Per-row weights of the main task's classes (the classifier's ``class_weight``)."""
         return None
 
+    @property
+    def weighting_(self):
+        """The started weighting strategy (held by ``net_``, pickled once, with it)."""
+        return self.net_.weighting_
+
     def _forget_fit(self):
         """Remove every fitted attribute, so that a new fit replaces them all."""
         for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("__")]:
@@ -245,7 +255,6 @@ class BaseHydaMultiTask(BaseEstimator):
 
     def _record_training(self, epochs_run):
         history = self.net_.history
-        self.weighting_ = self.net_.weighting_
         self.task_names_ = [t.name for t in self._tasks]
         self.task_types_ = dict(zip(self.task_names_, [t.kind for t in self._tasks]))
         self.n_iter_ = len(history)
@@ -267,66 +276,6 @@ class BaseHydaMultiTask(BaseEstimator):
             warnings.warn(
                 f"Stochastic optimiser: maximum iterations ({self.max_iter}) reached and the "
                 "optimisation has not converged yet.", ConvergenceWarning)
-
-    # -------------------------------------------------------------- predict
-    def _task_outputs(self, X):
-        """Raw head outputs (numpy, float64), one array per task."""
-        check_is_fitted(self)
-        X = validated_X(self, X, reset=False)
-        data = TensorDataset(X, device=self.net_.device, dtype=np.float64)
-        outputs = [output.numpy() for output in self.net_.forward(data)]
-        if not all(np.isfinite(output).all() for output in outputs):
-            raise ValueError("The network's outputs are not finite for some rows of X; "
-                             "their features are probably far outside the training range.")
-        return outputs
-
-    def predict_tasks(self, X):
-        """Predict every task: main and auxiliary.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        dict
-            Task name -> predictions of shape (n_samples,), in each task's
-            original labels or units.
-        """
-        outputs = self._task_outputs(X)
-        return {task.name: task.decode(output) for task, output in zip(self._tasks, outputs)}
-
-    def predict(self, X):
-        """Predict the main task.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        output = self._task_outputs(X)[0]
-        return self._tasks[0].decode(output)
-
-    def score(self, X, y, sample_weight=None):
-        """Score the main task (accuracy or R^2); ``y`` may be 1-D or 2-D.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-            Only column 0, the main target, is scored.
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        float
-        """
-        main = main_target_column(y)
-        metric = accuracy_score if self._main_kind == "classification" else r2_score
-        return metric(main, self.predict(X), sample_weight=sample_weight)
 
     def training_history(self, level="step"):
         """Training records as a pandas DataFrame, for notebook analysis.

@@ -47,6 +47,28 @@ class SeededDropout(nn.Module):
     def extra_repr(self):
         return f"p={self.p}"
 
+    def __getstate__(self):
+        # The generator's state, not the generator: a CUDA generator cannot be
+        # rebuilt on a machine without CUDA.
+        state = self.__dict__.copy()
+        generator = state.pop("generator")
+        state["_generator"] = None if generator is None else (
+            generator.device.type, generator.get_state())
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_generator", None)
+        self.__dict__.update(state)
+        self.generator = None
+        if saved is not None:
+            device, generator_state = saved
+            if device == "cuda" and not torch.cuda.is_available():  # continues on the CPU
+                seed = int.from_bytes(bytes(generator_state[:8].tolist()), "little")
+                self.generator = torch.Generator().manual_seed(seed)
+            else:
+                self.generator = torch.Generator(device=device)
+                self.generator.set_state(generator_state)
+
 
 def _mlp(n_inputs, layer_sizes, activation, dropout, generator, seeded):
     """Linear -> activation -> dropout blocks; returns the layers and the output width."""

@@ -59,6 +59,10 @@ class MultiTaskNet(NeuralNet):
     the mean loss of every task.
     """
 
+    # Loaded onto the CPU by skorch where CUDA is missing, as the module is.
+    cuda_dependent_attributes_ = [*NeuralNet.cuda_dependent_attributes_, "weighting_",
+                                  "train_split"]
+
     def __init__(self, module, criterion, *, weighting, task_names, task_kinds, seed,
                  **kwargs):
         super().__init__(module, criterion, **kwargs)
@@ -73,10 +77,26 @@ class MultiTaskNet(NeuralNet):
         self.weighting_.start(list(self.task_names), list(self.task_kinds),
                               random_state=self.seed)
         self.generator_ = torch.Generator().manual_seed(self.seed)
-        self.layouts_ = network_layouts(self.module_)
         self.n_steps_ = 0
-        self._no_gains = torch.full((len(self.task_names),), np.nan)
+        self._derive_step_state()
         return self
+
+    def _derive_step_state(self):
+        # Derived from the module, so rebuilt after unpickling rather than pickled:
+        # the layouts refer to the module's own parameters.
+        self.layouts_ = network_layouts(self.module_)
+        self._no_gains = torch.full((len(self.task_names),), np.nan)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        for name in ("layouts_", "_no_gains", "_step_records", "_training_data"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if getattr(self, "initialized_", False):
+            self._derive_step_state()
 
     # ----------------------------------------------------------------- data
     def get_iterator(self, dataset, training=False):
@@ -134,6 +154,10 @@ class MultiTaskNet(NeuralNet):
         self._gradient_listeners = [
             callback for _, callback in self.callbacks_
             if type(callback).on_grad_computed is not Callback.on_grad_computed]
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X, y, **kwargs)
+        self._training_data = None  # a fitted model does not keep (or pickle) its data
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         records = self._step_records
