@@ -88,7 +88,8 @@ SHARED_ATTRIBUTES_DOC = """
         main-task gains for HydaLearn, OL-AUX and SLGrad, the cosine with the
         main task's gradient for GCS; NaN for strategies that record none.
     validation_loss_curve_ : list of float
-        Main-task validation loss per epoch (only with ``early_stopping``).
+        Main-task validation loss per epoch (only after a fit with
+        ``early_stopping``; NaN for epochs of ``partial_fit``).
     weighting_ : WeightingStrategy
         The fitted weighting strategy.
     net_ : MultiTaskNet

@@ -265,8 +265,9 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
         steps = [b for epoch in history for b in epoch["batches"] if "task_weights" in b]
         self.weight_history_ = np.array([b["task_weights"] for b in steps])
         self.gain_history_ = np.array([b["task_gains"] for b in steps])
-        if self.early_stopping:
-            self.validation_loss_curve_ = list(history[:, "valid_loss"])
+        if any("valid_loss" in epoch for epoch in history):
+            # NaN for epochs without validation (those of partial_fit).
+            self.validation_loss_curve_ = [epoch.get("valid_loss", np.nan) for epoch in history]
         if self._main_kind == "classification":
             self.classes_ = self._tasks[0].classes
         diverged = dict(self.net_.callbacks_)["divergence_guard"].message
