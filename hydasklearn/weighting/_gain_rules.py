@@ -10,9 +10,9 @@ with fake gradients whose inner products are known.
   the other's main-task gradient), and :func:`per_unit_length` (gains of
   steps of the same length along every task's direction);
 - weights: :func:`gains_to_weights` (HydaLearn's rule, weights proportional
-  to the positive gains), :func:`evidence_weights` (an auxiliary task at
-  the main task's weight while its average gain is clearly positive) and :func:`bound_main_weight` (a floor and a ceiling
-  on the main task's share);
+  to the positive gains), :func:`evidence_weights` (an auxiliary task at the
+  main task's weight while its average gain is clearly positive) and
+  :func:`bound_main_weight` (a floor and a ceiling on the main task's share);
 - smoothing: :func:`smooth` (an exponential moving average across steps).
 """
 
@@ -146,7 +146,8 @@ def gains_to_weights(gains, normalization="sum"):
     tensor([1., 0.])
     """
     if normalization not in NORMALIZATIONS:
-        raise ValueError(f"Unknown normalization {normalization!r}; expected one of {NORMALIZATIONS}.")
+        raise ValueError(f"Unknown normalization {normalization!r}; "
+                         f"expected one of {NORMALIZATIONS}.")
     positive = torch.nan_to_num(gains, nan=0.0, posinf=0.0, neginf=0.0).clamp_(min=0)
     scale = positive.sum() / len(gains) if normalization == "sum" else positive.max()
     if not bool(scale > 0):
