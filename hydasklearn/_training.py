@@ -77,19 +77,23 @@ class MultiTaskNet(NeuralNet):
         self.weighting_.start(list(self.task_names), list(self.task_kinds),
                               random_state=self.seed)
         self.generator_ = torch.Generator().manual_seed(self.seed)
-        self.n_steps_ = 0
+        self.step_counts_ = [0]  # a list, not an int: skorch's __setattr__ costs on every step
         self._derive_step_state()
         return self
+
+    @property
+    def n_steps_(self):
+        """Optimiser steps taken."""
+        return self.step_counts_[0]
 
     def _derive_step_state(self):
         # Derived from the module, so rebuilt after unpickling rather than pickled:
         # the layouts refer to the module's own parameters.
         self.layouts_ = network_layouts(self.module_)
-        self._no_gains = torch.full((len(self.task_names),), np.nan)
 
     def __getstate__(self):
         state = super().__getstate__()
-        for name in ("layouts_", "_no_gains", "_step_records", "_training_data"):
+        for name in ("layouts_", "_step_records", "_training_data"):
             state.pop(name, None)
         return state
 
@@ -126,12 +130,12 @@ class MultiTaskNet(NeuralNet):
         losses = self.criterion_.task_losses(outputs, y, sample_weight)
         step = TrainingStep(
             module, self.criterion_, X, y, representation, losses,
-            learning_rate=self.optimizer_.param_groups[0]["lr"], index=self.n_steps_,
+            learning_rate=self.optimizer_.param_groups[0]["lr"], index=self.step_counts_[0],
             sample_batch=self.sample_training_batch, layouts=self.layouts_,
             sample_weight=sample_weight,
         )
         decision = apply_decision(step, self.weighting_.decide(step))
-        self.n_steps_ += 1
+        self.step_counts_[0] += 1
         # References only (a decision is never changed afterwards); stacked once per epoch.
         self._step_records.append((losses.detach(), decision.weights, decision.gains))
         return {"loss": losses[0].detach(), "y_pred": outputs}
@@ -149,11 +153,28 @@ class MultiTaskNet(NeuralNet):
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X, y, **kwargs)
-        # Callbacks that read the gradients (e.g. GradientNormClipping) are told of
-        # them; the others are not called on every step for nothing.
-        self._gradient_listeners = [
-            callback for _, callback in self.callbacks_
-            if type(callback).on_grad_computed is not Callback.on_grad_computed]
+        # Callbacks that read the gradients (e.g. GradientNormClipping) or the
+        # batches are told of them; the others are not called on every step
+        # for nothing.
+        self._gradient_listeners = _overriding(self.callbacks_, "on_grad_computed")
+        self._batch_listeners = _overriding(
+            [("net", self), *self.callbacks_], "on_batch_begin", "on_batch_end")
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch loop; its per-batch notices only where a callback listens."""
+        if iterator is None:
+            return
+        if self._batch_listeners:
+            super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+            return
+        batches, count = self.history[-1]["batches"], 0
+        for batch in iterator:
+            batches.append({})  # what NeuralNet.on_batch_begin does
+            step = step_fn(batch, **fit_params)
+            batches[-1].update({f"{prefix}_loss": step["loss"].item(),
+                                f"{prefix}_batch_size": len(batch[0])})
+            count += 1
+        self.history.record(f"{prefix}_batch_count", count)
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
         super().on_train_end(net, X, y, **kwargs)
@@ -163,12 +184,10 @@ class MultiTaskNet(NeuralNet):
         records = self._step_records
         if not records:
             return
-        losses = torch.stack([losses for losses, _, _ in records])
-        as_losses = {"dtype": losses.dtype, "device": losses.device}
-        weights = torch.stack([weights.detach().to(**as_losses) for _, weights, _ in records])
-        gains = torch.stack([self._no_gains.to(**as_losses) if gains is None
-                             else gains.detach().to(**as_losses) for _, _, gains in records])
-        task_losses, weights, gains = (part.cpu().tolist() for part in (losses, weights, gains))
+        task_losses = torch.stack([losses for losses, _, _ in records]).cpu().tolist()
+        weights = _rows([weights for _, weights, _ in records])
+        nan_row = [float("nan")] * len(self.task_names)
+        gains = _rows([gains for _, _, gains in records], missing=nan_row)
         batches = [b for b in self.history[-1]["batches"] if "train_batch_size" in b]
         for batch, losses, weight, gain in zip(batches, task_losses, weights, gains):
             batch.update(task_losses=losses, task_weights=weight, task_gains=gain)
@@ -199,3 +218,32 @@ class MultiTaskNet(NeuralNet):
             y_pred = self.infer(X)
             loss = self.get_loss(y_pred, y, X=X, training=False)
         return {"loss": loss, "y_pred": y_pred}
+
+
+def _rows(tensors, missing=None):
+    """Per-step vectors as lists of floats: one transfer for the lot, ``missing`` for None.
+
+    A strategy often returns the same tensor on every step (static weights):
+    it is converted once.
+    """
+    unique = {}
+    for tensor in tensors:
+        if tensor is not None:
+            unique.setdefault(id(tensor), tensor)
+    rows = {}
+    if unique:
+        with torch.no_grad():
+            try:
+                stacked = torch.stack(list(unique.values()))
+            except RuntimeError:  # on different devices
+                stacked = torch.stack([t.to("cpu") for t in unique.values()])
+        rows = dict(zip(unique, stacked.to("cpu", torch.float64).tolist()))
+    return [missing if tensor is None else rows[id(tensor)] for tensor in tensors]
+
+
+def _overriding(callbacks, *methods):
+    """The callbacks (or the net) whose class overrides one of skorch's no-op ``methods``."""
+    defaults = (Callback, NeuralNet)
+    return [callback for _, callback in callbacks
+            if any(all(getattr(type(callback), m) is not getattr(base, m) for base in defaults)
+                   for m in methods)]
