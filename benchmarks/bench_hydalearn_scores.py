@@ -108,6 +108,8 @@ CONFIGURATIONS = {
     "previous unit evidence slow every 2": Variant(gain_data="previous", unit_length=True,
                                                      smoothing=0.99, rule="evidence",
                                                      gain_every=2),
+    "previous unit evidence slower": Variant(gain_data="previous", unit_length=True,
+                                             smoothing=0.995, rule="evidence"),
     "previous unit evidence fast": Variant(gain_data="previous", unit_length=True,
                                              smoothing=0.95, rule="evidence", evidence=1.0),
     "previous unit evidence hysteresis": Variant(gain_data="previous", unit_length=True,
