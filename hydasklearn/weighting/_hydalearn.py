@@ -174,7 +174,12 @@ class HydaLearn(WeightingStrategy):
     hence a zero gain and weight 0. Non-finite gains count as 0. When no gain
     is positive (every step would hurt the main task on ``D``, or all
     gradients are zero), the whole weight goes to the main task. With a single
-    task the weight is 1 and no gradient is computed. Gains are recorded in
+    task the weight is 1 and no gradient is computed. Under
+    ``rule="evidence"`` the spread of a task's gains is not known at the
+    first measurement (the moving averages start at the first values), so
+    any positive first gain switches the task on; the evidence tightens as
+    the averages fill. With ``gain_data="previous"`` the first step, which
+    has no previous batch, measures against its own batch. Gains are recorded in
     ``gain_history_`` as computed (before smoothing and clipping); on the
     steps between two measurements the last ones are repeated.
 
