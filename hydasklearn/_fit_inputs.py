@@ -21,7 +21,8 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 def validated_X(estimator, X, reset):
     """``X`` as a float array with the estimator's feature checks, in float32's range."""
     X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=reset)
-    if X.size and float(np.abs(X).max()) > _FLOAT32_MAX:
+    # max and min, not abs(X).max(): no temporary copy of a large X.
+    if X.size and max(float(X.max()), -float(X.min())) > _FLOAT32_MAX:
         raise ValueError("X holds values beyond float32's range (|x| > 3.4e38); the "
                          "network computes in float32. Scale the features first.")
     return X
