@@ -81,11 +81,11 @@ def methods():
         found.append(Method(name, "network", _hyda(name), multitask=True,
                             hydalearn=name == "hydalearn"))
         if name == "hydalearn":
-            # The open question of the method: gains on the batch or on held-out data.
-            # Whichever the default is, the other one is compared too.
-            other = "batch" if HydaLearn().gain_data in ("auto", "heldout") else "heldout"
-            found.append(Method(f"hydalearn-{other}", "network",
-                                _hyda(HydaLearn(gain_data=other)),
+            # The paper's rule (gains of the current batch, weights proportional to them,
+            # set anew on every step) next to the default (issue 13).
+            paper = HydaLearn(gain_data="batch", rule="proportional", unit_length=False,
+                              smoothing=0.0)
+            found.append(Method("hydalearn-paper", "network", _hyda(paper),
                                 multitask=True, hydalearn=True))
     found.append(Method("MLPClassifier", "network", _mlp))
     found.append(Method("HistGradientBoosting", "boosting", _boosting))

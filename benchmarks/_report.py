@@ -189,9 +189,8 @@ def _setup(results):
               + (("at run time " + ", ".join(f"``{k}={v!r}``" for k, v in
                                               accuracy["hydalearn_defaults"].items()))
                  if accuracy.get("hydalearn_defaults") else "(not recorded with this run)")
-              + "; ``hydalearn-batch`` / ``hydalearn-heldout`` is HydaLearn with the other "
-              "choice of the data its gains are measured on (the current mini-batch, or a "
-              "held-out batch of training rows);",
+              + "; ``hydalearn-paper`` is the paper's rule (gains of the current mini-batch, "
+              "weights proportional to them, set anew on every step);",
               "* scikit-learn's ``MLPClassifier`` and ``HistGradientBoostingClassifier`` on "
               "the main target (what many users would pick instead).", "",
               "Protocol. For every task and seed, one stratified split into 60% training, 20% "

@@ -139,9 +139,9 @@ def scaling_with_tasks(settings, log=print):
     """
     strategies = {name: name for name in STRATEGIES}
     if "hydalearn" in STRATEGIES:
-        other = "batch" if HydaLearn().gain_data in ("auto", "heldout") else "heldout"
         strategies.update({
-            f"hydalearn-{other}": HydaLearn(gain_data=other),
+            "hydalearn-paper": HydaLearn(gain_data="batch", rule="proportional",
+                                         unit_length=False, smoothing=0.0),
             "hydalearn-exact": HydaLearn(approximation="exact"),
             "hydalearn-representation": HydaLearn(approximation="representation"),
         })

@@ -35,16 +35,101 @@ from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.weighting import HydaLearn
 
+#: The options of the strategy before issue 13 (the paper's weight rule on every step's own
+#: gains); the named configurations below start from these, so that they keep meaning what
+#: they were measured as whatever HydaLearn's defaults are.
+BEFORE_ISSUE_13 = dict(rule="proportional", unit_length=False, smoothing=0.0, gain_every=1,
+                       hysteresis=False, min_main_weight=0.0, max_main_weight=None)
+
+
+def Variant(*args, **options):
+    """A HydaLearn configuration: BEFORE_ISSUE_13 with ``options`` on top."""
+    return HydaLearn(*args, **{**BEFORE_ISSUE_13, **options})
+
+
 CONFIGURATIONS = {
     "single-task": "single",
+    "hydalearn": "hydalearn",  # the package default, whatever it is
     "equal": "equal",
-    "first_order batch": HydaLearn(approximation="first_order", gain_data="batch"),
-    "first_order heldout (default)": HydaLearn(),
-    "exact batch": HydaLearn(approximation="exact", gain_data="batch"),
-    "exact heldout": HydaLearn(approximation="exact", gain_data="heldout"),
-    "representation": HydaLearn(approximation="representation"),
-    "first_order batch max": HydaLearn(gain_data="batch", normalization="max"),
-    "first_order heldout max": HydaLearn(gain_data="heldout", normalization="max"),
+    "first_order batch": Variant(approximation="first_order", gain_data="batch"),
+    "first_order heldout (default)": Variant(gain_data="heldout"),  # the default before issue 13
+    "exact batch": Variant(approximation="exact", gain_data="batch"),
+    "exact heldout": Variant(approximation="exact", gain_data="heldout"),
+    "representation": Variant(approximation="representation"),
+    "first_order batch max": Variant(gain_data="batch", normalization="max"),
+    "first_order heldout max": Variant(gain_data="heldout", normalization="max"),
+    # Variants of issue 13 (bench_hydalearn_grid.py): gain reference, gradients, smoothing,
+    # bounds on the main task's weight.
+    "paper (batch gains)": Variant(gain_data="batch"),
+    "heldout": Variant(gain_data="heldout"),
+    "previous": Variant(gain_data="previous"),
+    "previous ema": Variant(gain_data="previous", smoothing=0.9),
+    "previous ema floor": Variant(gain_data="previous", smoothing=0.9, min_main_weight=1.0),
+    "crossfit": Variant(gain_data="crossfit"),
+    "crossfit ema floor": Variant(gain_data="crossfit", smoothing=0.9, min_main_weight=1.0),
+    "last_layer previous": Variant(approximation="last_layer", gain_data="previous"),
+    "last_layer previous ema": Variant(approximation="last_layer", gain_data="previous",
+                                         smoothing=0.9),
+    "last_layer previous ema floor": Variant(approximation="last_layer", gain_data="previous",
+                                               smoothing=0.9, min_main_weight=1.0),
+    "last_layer crossfit ema floor": Variant(approximation="last_layer", gain_data="crossfit",
+                                               smoothing=0.9, min_main_weight=1.0),
+    "previous ema floor every 4": Variant(gain_data="previous", smoothing=0.9,
+                                            min_main_weight=1.0, gain_every=4),
+    "crossfit ema floor every 4": Variant(gain_data="crossfit", smoothing=0.9,
+                                            min_main_weight=1.0, gain_every=4),
+    "previous unit": Variant(gain_data="previous", unit_length=True),
+    "previous unit floor": Variant(gain_data="previous", unit_length=True, min_main_weight=1.0),
+    "previous unit ema floor": Variant(gain_data="previous", unit_length=True, smoothing=0.9,
+                                         min_main_weight=1.0),
+    "previous unit ema floor every 4": Variant(gain_data="previous", unit_length=True,
+                                                 smoothing=0.9, min_main_weight=1.0, gain_every=4),
+    "crossfit unit ema floor": Variant(gain_data="crossfit", unit_length=True, smoothing=0.9,
+                                         min_main_weight=1.0),
+    "batch unit floor": Variant(gain_data="batch", unit_length=True, min_main_weight=1.0),
+    "previous evidence": Variant(gain_data="previous", smoothing=0.9, rule="evidence"),
+    "previous unit evidence": Variant(gain_data="previous", unit_length=True, smoothing=0.9,
+                                        rule="evidence"),
+    "previous unit evidence every 4": Variant(gain_data="previous", unit_length=True,
+                                                smoothing=0.9, rule="evidence", gain_every=4),
+    "crossfit unit evidence": Variant(gain_data="crossfit", unit_length=True, smoothing=0.9,
+                                        rule="evidence"),
+    "representation evidence": Variant(approximation="representation", smoothing=0.9,
+                                         rule="evidence"),
+    "running unit": Variant(gain_data="running", unit_length=True),
+    "running unit ema": Variant(gain_data="running", unit_length=True, smoothing=0.9),
+    "running unit evidence": Variant(gain_data="running", unit_length=True, smoothing=0.9,
+                                       rule="evidence"),
+    "previous unit evidence slow": Variant(gain_data="previous", unit_length=True,
+                                             smoothing=0.99, rule="evidence"),  # the new default
+    "previous unit evidence slow every 4": Variant(gain_data="previous", unit_length=True,
+                                                     smoothing=0.99, rule="evidence",
+                                                     hysteresis=False, gain_every=4),
+    "previous unit evidence slow every 2": Variant(gain_data="previous", unit_length=True,
+                                                     smoothing=0.99, rule="evidence",
+                                                     gain_every=2),
+    "previous unit evidence slower": Variant(gain_data="previous", unit_length=True,
+                                             smoothing=0.995, rule="evidence"),
+    "previous unit evidence fast": Variant(gain_data="previous", unit_length=True,
+                                             smoothing=0.95, rule="evidence", evidence=1.0),
+    "previous unit evidence hysteresis": Variant(gain_data="previous", unit_length=True,
+                                                   smoothing=0.99, rule="evidence",
+                                                   hysteresis=True, gain_every=4),
+    "crossfit unit evidence hysteresis": Variant(gain_data="crossfit", unit_length=True,
+                                                   smoothing=0.99, rule="evidence",
+                                                   hysteresis=True, gain_every=4),
+    "running unit evidence slow every 4": Variant(gain_data="running", unit_length=True,
+                                                    smoothing=0.99, rule="evidence",
+                                                    hysteresis=False, gain_every=4),
+    "previous unit evidence z1 every 4": Variant(gain_data="previous", unit_length=True,
+                                                   smoothing=0.99, rule="evidence", evidence=1.0,
+                                                   hysteresis=False, gain_every=4),
+    "running unit evidence z1 every 4": Variant(gain_data="running", unit_length=True,
+                                                  smoothing=0.99, rule="evidence", evidence=1.0,
+                                                  hysteresis=False, gain_every=4),
+    "representation batch": Variant(approximation="representation"),
+    "representation ema ceiling": Variant(approximation="representation", smoothing=0.9,
+                                            max_main_weight=1.5),
 }
 DEFAULT_CONFIGS = ["single-task", "equal", "first_order batch", "first_order heldout (default)",
                    "exact batch", "exact heldout"]
@@ -80,6 +165,11 @@ def score(name, seed, args):
         n_samples=args.train + args.test, n_features=args.features, n_informative=5,
         aux_relations=tuple(args.relations), main_noise=args.main_noise,
         aux_noise=args.aux_noise, random_state=seed)
+    if args.related_noise:  # a weaker related task: extra noise on the related columns only
+        rng = np.random.default_rng(10_000 + seed)
+        for k, relation in enumerate(args.relations, start=1):
+            if relation == "related":
+                y[:, k] += args.related_noise * rng.normal(size=len(y))
     X_train, y_train, X_test, y_test = X[:args.train], y[:args.train], X[args.train:], y[args.train:]
     weighting = resolve(name)
     if weighting == "single":
@@ -108,6 +198,8 @@ def parse_arguments(argv=None):
     parser.add_argument("--features", type=int, default=20)
     parser.add_argument("--main-noise", type=float, default=1.0)
     parser.add_argument("--aux-noise", type=float, default=0.1)
+    parser.add_argument("--related-noise", type=float, default=0.0,
+                        help="extra noise on the related auxiliary tasks only")
     parser.add_argument("--relations", nargs="*", default=["related", "noise"],
                         help="relation of every auxiliary task to the main task")
     parser.add_argument("--hidden", type=int, nargs="*", default=[64, 64])

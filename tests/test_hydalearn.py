@@ -13,9 +13,20 @@ from hydasklearn._step import TrainingStep
 from hydasklearn._update import apply_decision
 from hydasklearn._targets import encode_targets
 from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.weighting import Decision, HydaLearn, gains_to_weights
+from hydasklearn.weighting import (Decision, HydaLearn, bound_main_weight, crossfit_gains,
+                                   evidence_weights, gains_to_weights, per_unit_length,
+                                   reference_gains, smooth)
 
 KINDS = ["binary", "regression", "regression"]
+
+#: The paper's rule on every step: weights proportional to this batch's gains, no smoothing.
+PAPER = dict(rule="proportional", unit_length=False, smoothing=0.0, gain_every=1,
+             hysteresis=False)
+
+
+def Paper(*args, **kwargs):
+    """A HydaLearn that applies the paper's weight rule to every step's own gains."""
+    return HydaLearn(*args, **{**PAPER, **kwargs})
 
 
 # ------------------------------------------------------------------ a model small enough to do by hand
@@ -109,10 +120,10 @@ def test_shared_gradients_and_gramian_match_hand_computation():
 def test_first_order_gains_are_the_main_row_of_the_gramian():
     module, X, y = tiny_problem()
     g = hand_shared_gradients(module, X, y)
-    strategy = HydaLearn(approximation="first_order", gain_data="batch")
+    strategy = Paper(approximation="first_order", gain_data="batch")
     gains = strategy.gains(make_step(module, X, y, learning_rate=0.05))
     torch.testing.assert_close(gains, 0.05 * (g @ g[0]))
-    explicit = HydaLearn(approximation="first_order", gain_data="batch", step_size=0.2)
+    explicit = Paper(approximation="first_order", gain_data="batch", step_size=0.2)
     torch.testing.assert_close(explicit.gains(make_step(module, X, y)), 0.2 * (g @ g[0]))
 
 
@@ -126,14 +137,14 @@ def test_exact_gains_are_real_look_ahead_losses():
         before - hand_main_loss(module, X, y, a - eta * g[k, :2], b - eta * g[k, 2])
         for k in range(3)
     ])
-    gains = HydaLearn("exact", "batch", step_size=eta).gains(make_step(module, X, y))
+    gains = Paper("exact", "batch", step_size=eta).gains(make_step(module, X, y))
     torch.testing.assert_close(gains, expected)
 
 
 def test_exact_gains_leave_the_model_and_its_mode_untouched():
     module, X, y = tiny_problem()
     before = [p.detach().clone() for p in module.parameters()]
-    HydaLearn("exact", "batch", step_size=1.0).gains(make_step(module, X, y))
+    Paper("exact", "batch", step_size=1.0).gains(make_step(module, X, y))
     assert module.training
     for old, new in zip(before, module.parameters()):
         assert torch.equal(old, new)
@@ -143,8 +154,8 @@ def test_exact_and_first_order_agree_as_the_step_shrinks():
     module, X, y = tiny_problem()
     errors = []
     for eta in (1e-1, 1e-2, 1e-3, 1e-4):
-        exact = HydaLearn("exact", "batch", step_size=eta).gains(make_step(module, X, y))
-        first = HydaLearn("first_order", "batch", step_size=eta).gains(make_step(module, X, y))
+        exact = Paper("exact", "batch", step_size=eta).gains(make_step(module, X, y))
+        first = Paper("first_order", "batch", step_size=eta).gains(make_step(module, X, y))
         errors.append(float((exact - first).norm() / first.norm()))
     # The gap is second order in the step, so relative to the gains it shrinks like eta.
     assert all(later < 0.2 * earlier for earlier, later in zip(errors, errors[1:])), errors
@@ -156,7 +167,7 @@ def test_representation_gains_use_gradients_of_the_trunk_output():
     expected = hand_representation_gradients(module, X, y)
     step = make_step(module, X, y, learning_rate=0.1)
     torch.testing.assert_close(step.representation_gradients, expected)
-    gains = HydaLearn(approximation="representation").gains(step)
+    gains = Paper(approximation="representation").gains(step)
     torch.testing.assert_close(gains, 0.1 * (expected @ expected[0]))
 
 
@@ -200,7 +211,7 @@ def test_heldout_gains_measure_the_main_loss_on_another_batch(approximation):
 
     eta = 1e-2
     step = make_step(module, X, y, sample_batch=sample_batch)
-    gains = HydaLearn(approximation, gain_data="heldout", step_size=eta).gains(step)
+    gains = Paper(approximation, gain_data="heldout", step_size=eta).gains(step)
     g = hand_shared_gradients(module, X, y)
     if approximation == "first_order":
         main_gradient = hand_shared_gradients(module, X_out, y_out)[0]
@@ -214,7 +225,7 @@ def test_heldout_gains_measure_the_main_loss_on_another_batch(approximation):
         ])
     torch.testing.assert_close(gains, expected)
     assert drawn == [len(X)]  # one held-out batch of the same size, drawn once
-    batch_gains = HydaLearn(approximation, "batch", step_size=eta).gains(make_step(module, X, y))
+    batch_gains = Paper(approximation, "batch", step_size=eta).gains(make_step(module, X, y))
     assert not torch.allclose(gains, batch_gains)
 
 
@@ -262,7 +273,7 @@ def test_a_task_without_labels_in_the_batch_gets_weight_zero(approximation, gain
     y[:, 2] = np.nan
     step = make_step(module, X, y, sample_batch=other_batch)
     # Applied: the representation-level weights are chosen during the backward pass.
-    decision = apply_decision(step, HydaLearn(approximation, gain_data).weigh(step))
+    decision = apply_decision(step, Paper(approximation, gain_data).weigh(step))
     assert decision.gains[2] == 0
     assert decision.weights[2] == 0
     assert decision.weights[1] > 0  # the related task keeps its weight
@@ -279,18 +290,20 @@ def test_zero_gradients_put_all_weight_on_the_main_task(approximation, gain_data
             head[-1].weight.zero_()
     step = make_step(module, X, y, sample_batch=other_batch)
     # Applied: the representation-level weights are chosen during the backward pass.
-    decision = apply_decision(step, HydaLearn(approximation, gain_data).weigh(step))
+    decision = apply_decision(step, Paper(approximation, gain_data).weigh(step))
     torch.testing.assert_close(decision.gains, torch.zeros(3, dtype=torch.float64))
     torch.testing.assert_close(decision.weights.double(),
                                torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64))
 
 
 @pytest.mark.parametrize("approximation, resolved", [
-    ("first_order", "heldout"), ("exact", "heldout"), ("representation", "batch")])
-def test_auto_gain_data_is_heldout_except_for_the_representation(approximation, resolved):
+    ("first_order", "previous"), ("last_layer", "previous"), ("exact", "heldout"),
+    ("representation", "batch")])
+def test_auto_gain_data_is_previous_heldout_for_exact_batch_for_representation(approximation,
+                                                                                 resolved):
     module, X, y = tiny_problem()
-    auto = HydaLearn(approximation).gains(make_step(module, X, y, sample_batch=other_batch))
-    explicit = HydaLearn(approximation, resolved).gains(
+    auto = Paper(approximation).gains(make_step(module, X, y, sample_batch=other_batch))
+    explicit = Paper(approximation, resolved).gains(
         make_step(module, X, y, sample_batch=other_batch))
     torch.testing.assert_close(auto, explicit)
 
@@ -299,7 +312,7 @@ def test_weights_are_the_rule_applied_to_the_gains():
     module, X, y = tiny_problem()
     y[:, 2] = -3 * X[:, 0]  # a task whose step raises the main loss
     for normalization in ("sum", "max"):
-        decision = HydaLearn(gain_data="batch", normalization=normalization).weigh(
+        decision = Paper(gain_data="batch", normalization=normalization).weigh(
             make_step(module, X, y))
         assert decision.gains[2] < 0 < decision.gains[1]
         torch.testing.assert_close(decision.weights,
@@ -311,7 +324,7 @@ def test_weights_are_the_rule_applied_to_the_gains():
 def test_a_single_task_weighs_one():
     _, X, y = tiny_problem()
     module = SharedTrunkNetwork(2, [1], hidden_layer_sizes=(1,)).double()
-    strategy = HydaLearn()
+    strategy = Paper()
     strategy.start(["main"], ["binary"])
     step = make_step(module, X, y[:, :1], kinds=KINDS[:1])
     assert strategy.decide(step).weights.tolist() == [1.0]
@@ -328,7 +341,7 @@ def test_a_single_task_weighs_one():
 ])
 def test_bad_options_raise_a_clear_error(options, match):
     with pytest.raises(ValueError, match=match):
-        HydaLearn(**options).start(["main", "aux_1"], ["binary", "regression"])
+        Paper(**options).start(["main", "aux_1"], ["binary", "regression"])
 
 
 # ------------------------------------------------------------------ fitted records
@@ -342,7 +355,7 @@ def test_weight_and_gain_histories(normalization, row_check, gain_data):
                                    random_state=0)
     model = HydaMultiTaskClassifier(
         hidden_layer_sizes=(8,), batch_size=50, max_iter=3, random_state=0,
-        weighting=HydaLearn(gain_data=gain_data, normalization=normalization)).fit(X, y)
+        weighting=Paper(gain_data=gain_data, normalization=normalization)).fit(X, y)
     n_steps = 3 * 3  # three epochs of ceil(120 / 50) batches
     assert model.weight_history_.shape == model.gain_history_.shape == (n_steps, 3)
     assert np.all(np.isfinite(model.gain_history_))
@@ -360,7 +373,7 @@ def test_heads_learn_their_own_task_whatever_its_weight():
     module, X, y = tiny_problem()
     y[:, 2] = -3 * X[:, 0]  # a task whose step raises the main loss: weight 0
     step = make_step(module, X, y)
-    decision = HydaLearn(gain_data="batch").weigh(step)
+    decision = Paper(gain_data="batch").weigh(step)
     assert decision.weights[2] == 0
     apply_decision(step, decision)
     head_gradients = [p.grad.clone() for p in module.heads.parameters()]
@@ -383,7 +396,7 @@ def test_weigh_heads_scales_the_heads_too():
     module, X, y = tiny_problem()
     y[:, 2] = -3 * X[:, 0]
     step = make_step(module, X, y)
-    decision = HydaLearn(gain_data="batch", weigh_heads=True).weigh(step)
+    decision = Paper(gain_data="batch", weigh_heads=True).weigh(step)
     apply_decision(step, decision)
     got = [p.grad.clone() for p in module.parameters()]
     module.zero_grad()
@@ -400,7 +413,7 @@ def test_representation_weights_chosen_inside_one_backward_pass(stacked):
     if not stacked:  # graphs not separate: weights chosen first, then applied
         step = TrainingStep(module, step.criterion, X, y, step.representation,
                             step.losses * 1.0, learning_rate=0.1)
-    decision = apply_decision(step, HydaLearn("representation").weigh(step))
+    decision = apply_decision(step, Paper("representation").weigh(step))
     got = [p.grad.clone() for p in module.parameters()]
     # Reference: gains from the representation gradients, trunk along
     # sum_k w_k g_k, every head along its own task's gradient.
@@ -441,7 +454,7 @@ def test_a_noise_task_weighs_clearly_less_than_a_related_task(gain_data):
     X, y, _ = make_auxiliary_tasks(n_samples=1000, n_features=10, n_informative=5,
                                    aux_relations=("related", "noise"), random_state=0)
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(32,), batch_size=100, max_iter=10,
-                                    weighting=HydaLearn(gain_data=gain_data),
+                                    weighting=Paper(gain_data=gain_data),
                                     random_state=0).fit(X, y)
     related, noise = model.weight_history_[:, 1:].mean(axis=0)
     # Over 12 seeds the ratio was at most 0.40 (batch) and 0.31 (heldout).
@@ -454,7 +467,7 @@ def test_a_related_task_weighs_most_early_in_training():
     X, y, _ = make_auxiliary_tasks(n_samples=1000, n_features=10,
                                    aux_relations=("related", "noise"), random_state=0)
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(32, 32), batch_size=50, max_iter=20,
-                                    n_iter_no_change=21, weighting=HydaLearn(gain_data="batch"),
+                                    n_iter_no_change=21, weighting=Paper(gain_data="batch"),
                                     random_state=0).fit(X, y)
     related = model.weight_history_[:, 1].reshape(20, 20).mean(axis=1)  # per epoch
     # Over 12 seeds: peak 1.05 to 1.66 within the first epochs, last five 0.09 to 0.18.
@@ -487,7 +500,7 @@ def test_auxiliary_weight_rises_with_the_share_of_the_subgroup_where_it_helps(ga
         group_relations=("noise",), random_state=0)
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(32,), batch_size=100, max_iter=5,
                                     weighting="equal", random_state=0).fit(X, y)
-    strategy = HydaLearn(gain_data=gain_data)
+    strategy = Paper(gain_data=gain_data)
     strategy.start(model.task_names_, list(model.task_types_.values()))
     rng = np.random.RandomState(0)
 
@@ -510,3 +523,223 @@ def test_auxiliary_weight_rises_with_the_share_of_the_subgroup_where_it_helps(ga
     # relation its standard deviation over 50 batches would be about 0.14.
     assert spearmanr(shares, weights)[0] > 0.5
     assert weights[shares == 1].mean() > weights[shares == 0].mean() + 0.5
+
+
+# ------------------------------------------------------------------ pure gain and weight rules
+def test_reference_gains_are_inner_products_with_the_reference():
+    g = torch.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 1.0], [3.0, 0.0, -1.0]])
+    reference = torch.tensor([1.0, -1.0, 2.0])
+    torch.testing.assert_close(reference_gains(g, reference, step_size=0.1),
+                               0.1 * torch.tensor([-1.0, 1.0, 1.0]))
+
+
+def test_crossfit_gains_pair_each_half_with_the_other_halfs_main_gradient():
+    a = torch.tensor([[1.0, 0.0], [2.0, 1.0], [0.0, 3.0]])
+    b = torch.tensor([[0.0, 2.0], [1.0, 1.0], [1.0, 0.0]])
+    expected = 2 * torch.tensor([0.0 + 0.0, 2.0 + 1.0, 6.0 + 1.0])
+    torch.testing.assert_close(crossfit_gains(a, b), expected)
+    # halves that agree give the batch gains <g_k, g_0>, g = a + b
+    g = torch.tensor([[1.0, 2.0], [3.0, -1.0]])
+    torch.testing.assert_close(crossfit_gains(g / 2, g / 2, step_size=0.5),
+                               0.5 * reference_gains(g, g[0]))
+
+
+def test_crossfit_removes_the_self_gain_of_pure_noise():
+    """Main-task gradients of two halves made of independent noise: no gain on average,
+    while the same-batch gain |g_0|^2 is always positive."""
+    generator = torch.Generator().manual_seed(0)
+    same, crossed = [], []
+    for _ in range(400):
+        a, b = torch.randn(2, 2, 50, generator=generator)
+        same.append(float(reference_gains(a + b, (a + b)[0])[0]))
+        crossed.append(float(crossfit_gains(a, b)[0]))
+    assert min(same) > 0
+    assert abs(np.mean(crossed)) < 0.1 * np.mean(same)
+
+
+def test_main_weight_floor_and_ceiling_keep_the_total():
+    weights = torch.tensor([0.5, 2.0, 0.5])
+    floored = bound_main_weight(weights, floor=1.0)
+    torch.testing.assert_close(floored, torch.tensor([1.0, 1.6, 0.4]))
+    ceiled = bound_main_weight(torch.tensor([2.5, 0.25, 0.25]), ceiling=2.0)
+    torch.testing.assert_close(ceiled, torch.tensor([2.0, 0.5, 0.5]))
+    inside = bound_main_weight(torch.tensor([1.5, 1.0, 0.5]), floor=1.0, ceiling=2.0)
+    torch.testing.assert_close(inside, torch.tensor([1.5, 1.0, 0.5]))
+    # nothing to give weight to: all of it stays on the main task
+    alone = bound_main_weight(torch.tensor([3.0, 0.0, 0.0]), ceiling=1.0)
+    torch.testing.assert_close(alone, torch.tensor([3.0, 0.0, 0.0]))
+    # a floor above the total is capped at the total
+    torch.testing.assert_close(bound_main_weight(torch.tensor([0.0, 1.0]), floor=5.0),
+                               torch.tensor([1.0, 0.0]))
+
+
+def test_smoothing_is_an_exponential_moving_average():
+    average = None
+    for value in ([1.0, 0.0], [0.0, 1.0], [0.0, 1.0]):
+        average = smooth(average, torch.tensor(value), 0.5)
+    torch.testing.assert_close(average, torch.tensor([0.25, 0.75]))
+    torch.testing.assert_close(smooth(torch.tensor([5.0]), torch.tensor([1.0]), 0.0),
+                               torch.tensor([1.0]))
+    torch.testing.assert_close(smooth(None, torch.tensor([float("nan"), 2.0]), 0.9),
+                               torch.tensor([0.0, 2.0]))
+
+
+# ------------------------------------------------------------------ the strategy's new gain data
+def started(strategy, n_tasks=3):
+    strategy.start(["main"] + [f"aux_{k}" for k in range(1, n_tasks)],
+                   ["binary"] + ["regression"] * (n_tasks - 1))
+    return strategy
+
+
+@pytest.mark.parametrize("approximation", ["first_order", "last_layer"])
+def test_previous_gains_use_the_last_batchs_main_gradient(approximation):
+    module, X, y = tiny_problem(n_samples=32)
+    strategy = started(Paper(approximation, "previous", step_size=0.1))
+    first_step = make_step(module, X[:16], y[:16])
+    first = strategy.weigh(first_step)
+    first_gradients = strategy.task_gradients(make_step(module, X[:16], y[:16]))
+    # the first step has no previous batch: the batch's own main gradient
+    torch.testing.assert_close(first.gains, 0.1 * first_gradients @ first_gradients[0])
+    second_step = make_step(module, X[16:], y[16:])
+    second = strategy.weigh(second_step)
+    gradients = strategy.task_gradients(make_step(module, X[16:], y[16:]))
+    torch.testing.assert_close(second.gains, 0.1 * gradients @ first_gradients[0])
+    if approximation == "first_order":
+        torch.testing.assert_close(gradients, second_step.shared_gradients)
+
+
+def test_last_layer_gradients_are_the_columns_of_the_jacobian():
+    torch.manual_seed(0)
+    module = SharedTrunkNetwork(3, [1, 1, 1], hidden_layer_sizes=(4, 5)).double()
+    X = torch.randn(12, 3, dtype=torch.float64)
+    y = torch.randn(12, 3, dtype=torch.float64)
+    y[:, 0] = (y[:, 0] > 0).double()
+    step = make_step(module, X, y)
+    last = Paper("last_layer").task_gradients(step)
+    full = make_step(module, X, y)
+    torch.testing.assert_close(last, full.shared_gradients[:, full.last_shared_layer_slice])
+    first, second = Paper("last_layer").task_gradients(make_step(module, X, y), halves=True)
+    torch.testing.assert_close(first + second, last)
+    assert not torch.allclose(first, second)
+
+
+@pytest.mark.parametrize("approximation", ["first_order", "last_layer"])
+def test_crossfit_gains_of_the_strategy(approximation):
+    module, X, y = tiny_problem(n_samples=16)
+    strategy = Paper(approximation, "crossfit", step_size=0.1)
+    first, second = strategy.task_gradients(make_step(module, X, y), halves=True)
+    half = Paper(approximation, "batch").task_gradients
+    torch.testing.assert_close(first, half(make_step(module, X[:8], y[:8])) / 2)
+    decision = started(strategy).weigh(make_step(module, X, y))
+    torch.testing.assert_close(decision.gains, crossfit_gains(first, second, step_size=0.1))
+
+
+def test_smoothing_and_floor_shape_the_weights():
+    strategy = started(Paper(gain_data="batch", smoothing=0.5, min_main_weight=1.0))
+    first = strategy.weights_from_gains(torch.tensor([0.0, 2.0, 1.0]))
+    torch.testing.assert_close(first, torch.tensor([1.0, 4 / 3, 2 / 3]))
+    second = strategy.weights_from_gains(torch.tensor([4.0, 0.0, 1.0]))  # average [2, 1, 1]
+    torch.testing.assert_close(second, torch.tensor([1.5, 0.75, 0.75]))
+
+
+@pytest.mark.parametrize("approximation, gain_data", [
+    ("first_order", "previous"), ("last_layer", "previous"), ("first_order", "crossfit"),
+    ("last_layer", "crossfit"), ("last_layer", "heldout")])
+def test_the_update_of_new_gain_data_is_the_weighted_trunk_gradient(approximation, gain_data):
+    module, X, y = tiny_problem()
+    strategy = started(Paper(approximation, gain_data))
+    step = make_step(module, X, y, sample_batch=other_batch)
+    module.zero_grad()
+    decision = apply_decision(step, strategy.weigh(step))
+    reference = make_step(module, X, y)
+    jacobian = reference.jacobian
+    trunk = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
+    heads = torch.cat([p.grad.reshape(-1) for p in module.heads.parameters()])
+    torch.testing.assert_close(trunk, decision.weights.double() @ jacobian[:, :reference.n_shared])
+    torch.testing.assert_close(heads, jacobian[:, reference.n_shared:].sum(0))
+
+
+def test_between_measurements_the_weights_are_held_and_heads_learn_at_weight_one():
+    module, X, y = tiny_problem()
+    strategy = started(Paper(gain_data="previous", gain_every=3))
+    first = strategy.weigh(make_step(module, X, y))
+    for _ in range(2):  # two held steps: the same weights, no per-task Jacobian
+        module.zero_grad()
+        step = make_step(module, X, y)
+        decision = apply_decision(step, strategy.weigh(step))
+        torch.testing.assert_close(decision.weights, first.weights)
+        torch.testing.assert_close(decision.gains, first.gains)
+        assert "jacobian" not in step.__dict__
+        trunk = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
+        heads = torch.cat([p.grad.reshape(-1) for p in module.heads.parameters()])
+        reference = make_step(module, X, y)
+        jacobian = reference.jacobian
+        torch.testing.assert_close(trunk, decision.weights.double()
+                                   @ jacobian[:, :reference.n_shared])
+        torch.testing.assert_close(heads, jacobian[:, reference.n_shared:].sum(0))
+    measured = make_step(module, X, y)
+    strategy.weigh(measured)  # the fourth step measures again
+    assert "jacobian" in measured.__dict__
+
+
+def test_evidence_weights_need_a_clear_average_to_switch_on_and_a_positive_one_to_stay():
+    mean = torch.tensor([0.3, 0.5, 0.1, -0.4, 0.1])
+    square = mean ** 2 + 1.0  # variance 1: standard error sqrt(0.1 / 1.9) = 0.23 at 0.9
+    torch.testing.assert_close(evidence_weights(mean, square, 0.9),
+                               torch.tensor([1.0, 1.0, 0.0, 0.0, 0.0]))
+    torch.testing.assert_close(evidence_weights(mean, square, 0.9, evidence=0.0),
+                               torch.tensor([1.0, 1.0, 1.0, 0.0, 1.0]))
+    # hysteresis: a task already on stays on while its average is positive
+    previous = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0])
+    torch.testing.assert_close(evidence_weights(mean, square, 0.9, previous=previous),
+                               torch.tensor([1.0, 1.0, 1.0, 0.0, 0.0]))
+    # the main task always weighs 1, whatever its gain
+    torch.testing.assert_close(evidence_weights(-mean, square, 0.9)[0], torch.tensor(1.0))
+
+
+def test_per_unit_length_divides_by_the_gradient_norm():
+    g = torch.tensor([[3.0, 4.0], [0.0, 0.0], [0.0, 2.0]])
+    torch.testing.assert_close(per_unit_length(torch.tensor([10.0, 1.0, -4.0]), g),
+                               torch.tensor([2.0, 0.0, -2.0]))
+
+
+def test_running_reference_is_a_moving_average_of_earlier_main_gradients():
+    module, X, y = tiny_problem(n_samples=48)
+    strategy = started(Paper(gain_data="running", reference_momentum=0.5, step_size=1.0))
+    batches = [(X[i:i + 16], y[i:i + 16]) for i in (0, 16, 32)]
+    mains = [strategy.task_gradients(make_step(module, *b))[0] for b in batches]
+    for batch in batches[:2]:
+        strategy.weigh(make_step(module, *batch))
+    gradients = strategy.task_gradients(make_step(module, *batches[2]))
+    decision = strategy.weigh(make_step(module, *batches[2]))
+    torch.testing.assert_close(decision.gains, gradients @ (0.5 * mains[0] + 0.5 * mains[1]))
+
+
+def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
+    params = HydaLearn().get_params()
+    assert params["gain_data"] == "auto" and HydaLearn()._source() == "previous"
+    assert (params["rule"], params["unit_length"]) == ("evidence", True)
+    assert not params["hysteresis"]
+    assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 1)
+    module, X, y = tiny_problem()
+    strategy = started(HydaLearn())
+    for _ in range(5):
+        decision = strategy.weigh(make_step(module, X, y))
+        weights = decision.weights
+        assert float(weights.sum()) == pytest.approx(3.0)
+        # every auxiliary task off, or at the main task's weight
+        assert set(weights.tolist()) <= {0.0, float(weights[0])}
+        torch.testing.assert_close(decision.head_weights, torch.ones(3, dtype=weights.dtype))
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"rule": "evidence", "smoothing": 0.0}, "smoothing > 0"),
+    ({"gain_every": 0}, "gain_every"),
+    ({"smoothing": 1.0}, "smoothing"),
+    ({"min_main_weight": 2.0, "max_main_weight": 1.0}, "max_main_weight"),
+    ({"approximation": "exact", "gain_data": "previous"}, "gain_data='batch' or 'heldout'"),
+    ({"approximation": "representation", "gain_data": "crossfit"}, "gain_data='batch'"),
+])
+def test_bad_new_options_raise_a_clear_error(options, match):
+    with pytest.raises(ValueError, match=match):
+        HydaLearn(**options).start(["main", "aux_1"], ["binary", "regression"])

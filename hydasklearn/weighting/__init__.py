@@ -11,6 +11,8 @@ from ._base import Decision, WeightingStrategy
 from ._dwa import DWA
 from ._gcs import GradientCosineSimilarity
 from ._gradnorm import GradNorm
+from ._gain_rules import (bound_main_weight, crossfit_gains, evidence_weights, per_unit_length,
+                          reference_gains, smooth)
 from ._hydalearn import HydaLearn, gains_to_weights
 from ._olaux import OLAux
 from ._pcgrad import PCGrad
@@ -81,6 +83,12 @@ __all__ = [
     "TorchJDAggregator",
     "UncertaintyWeighting",
     "WeightingStrategy",
+    "bound_main_weight",
+    "crossfit_gains",
+    "evidence_weights",
     "gains_to_weights",
+    "per_unit_length",
+    "reference_gains",
     "resolve_weighting",
+    "smooth",
 ]
