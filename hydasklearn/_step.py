@@ -12,18 +12,17 @@ job.
 
 from __future__ import annotations
 
-import warnings
 from functools import cached_property
 
 import torch
 
-from ._layout import network_layouts
+from ._layout import ParameterLayout, network_layouts
 from ._losses import per_sample_loss
-from ._network import evaluate
 from ._representation import backward_through_heads, head_readers
+from ._step_gain_data import GainData
 
 
-class TrainingStep:
+class TrainingStep(GainData):
     """One mini-batch, seen by a weighting strategy.
 
     Parameters
@@ -184,6 +183,49 @@ class TrainingStep:
             offset += size
         return rows
 
+    def gradients_through_representation(self, layer="all", halves=False):
+        """Per-task gradients of trunk parameters, from :attr:`representation_gradients`.
+
+        One batched backward pass from the representation through the trunk
+        (``layer="all"``) or through its last linear layer only
+        (``layer="last"``: a small fraction of the per-task Jacobian's cost).
+        Computed once per step and argument pair.
+
+        Parameters
+        ----------
+        layer : {"all", "last"}
+        halves : bool, default=False
+            Each half of the batch's share of the gradients (the first and
+            the second half of the rows; batches are shuffled), for
+            cross-fitted gains.
+
+        Returns
+        -------
+        Tensor of shape (n_tasks, n_values), or a pair of them when ``halves``.
+        """
+        cache = self.__dict__.setdefault("_through_representation", {})
+        if (layer, halves) in cache:
+            return cache[layer, halves]
+        if layer == "last":
+            last_linear = [m for m in self.module.trunk if isinstance(m, torch.nn.Linear)][-1]
+            layout = ParameterLayout(last_linear.named_parameters())
+        else:
+            layout = self.trunk_layout
+        representation = self.representation
+        outputs = self.representation_gradients.view((self.n_tasks,) + representation.shape)
+        if halves:
+            first = torch.arange(len(representation), device=outputs.device) < (
+                len(representation) // 2)
+            first = first.view((1, -1) + (1,) * (representation.dim() - 1))
+            outputs = torch.cat([outputs * first, outputs * ~first])
+        gradients = torch.autograd.grad(representation, layout.parameters, grad_outputs=outputs,
+                                        is_grads_batched=True, retain_graph=True,
+                                        allow_unused=True)
+        flat = layout.flatten(gradients, n_rows=len(outputs))
+        result = (flat[:self.n_tasks], flat[self.n_tasks:]) if halves else flat
+        cache[layer, halves] = result
+        return result
+
     @cached_property
     def last_shared_layer_slice(self):
         """Columns of :attr:`shared_gradients` that belong to the trunk's last linear layer."""
@@ -192,115 +234,6 @@ class TrainingStep:
 
     def _identity(self):
         return torch.eye(self.n_tasks, dtype=self.losses.dtype, device=self.losses.device)
-
-    # --------------------------------------------------------------- gain data
-    @cached_property
-    def heldout_batch(self):
-        """A random batch of training data (``(X, y, sample_weight)``), drawn once per step."""
-        if self._sample_batch is None:
-            raise RuntimeError("No held-out data source was given to this training step.")
-        return self._sample_batch(len(self.X))
-
-    def gain_data(self, source):
-        """``(X, y, sample_weight)`` on which main-task gains are measured.
-
-        Parameters
-        ----------
-        source : {"batch", "heldout"}
-        """
-        if source == "batch":
-            return self.X, self.y, self.sample_weight
-        if source == "heldout":
-            return self.heldout_batch
-        raise ValueError(f"Unknown gain data {source!r}; expected 'batch' or 'heldout'.")
-
-    def main_gradient(self, source="heldout"):
-        """Gradient of the main-task loss on the gain data w.r.t. the shared parameters."""
-        if source == "batch":
-            return self.shared_gradients[0]
-        X, y, weight = self.gain_data(source)
-        outputs = self.module.heads[0](self.module.trunk(X))
-        loss = self.criterion.task_losses((outputs,), y[:, :1], weight)[0]
-        gradients = torch.autograd.grad(loss, self.trunk_layout.parameters, allow_unused=True)
-        return self.trunk_layout.flatten(gradients)
-
-    @torch.no_grad()
-    def main_loss_after_steps(self, directions, source="batch"):
-        """Main-task loss on the gain data after moving the trunk by ``-direction``.
-
-        Parameters
-        ----------
-        directions : Tensor of shape (n_directions, n_shared)
-            Each row is a full step (learning rate included) subtracted from the
-            shared parameters; the heads stay fixed. A zero row gives the
-            current loss.
-        source : {"batch", "heldout"}
-            Which data the main loss is measured on.
-
-        Returns
-        -------
-        Tensor of shape (n_directions,)
-            Evaluated without dropout, all directions in one batched
-            (``torch.vmap``) forward pass; the model is not copied or changed.
-        """
-        X, y, weight = self.gain_data(source)
-        layout, trunk, main_head = self.trunk_layout, self.module.trunk, self.module.heads[0]
-        current = layout.values()
-        shifted = {name: current[name].unsqueeze(0) - step
-                   for name, step in layout.unflatten(directions).items()}
-
-        def main_loss(parameters):
-            representation = evaluate(trunk, parameters, X, "trunk.")
-            return self.criterion.task_losses((main_head(representation),), y[:, :1], weight)[0]
-
-        return torch.vmap(main_loss)(shifted)
-
-    # ------------------------------------------------------- sample weighting
-    def sample_gradient_products(self, direction):
-        """Inner product of every sample's task gradient with a trunk direction.
-
-        Entry ``[i, k]`` is ``<d l_k(x_i) / d theta, direction>``: the
-        derivative of sample i's loss on task k along ``direction`` in the
-        shared parameters (heads fixed), 0 where the sample has no label for
-        task k. It equals the per-sample gradients (``vmap(grad(...))``) times
-        ``direction``, without materialising them: by the chain rule it is
-        ``<d l_k(x_i) / d h_i, J_i direction>``, ``h_i`` the sample's
-        representation, so one forward-mode pass through the trunk
-        (``torch.func.jvp``) gives every ``J_i direction``, and one batched
-        backward pass through the heads every ``d l_k(x_i) / d h_i``.
-
-        Parameters
-        ----------
-        direction : Tensor of shape (n_shared,)
-
-        Returns
-        -------
-        Tensor of shape (batch_size, n_tasks)
-            Evaluated without dropout, as :meth:`main_loss_after_steps`.
-        """
-        layout, trunk = self.trunk_layout, self.module.trunk
-        tangents = layout.unflatten(direction.detach())
-
-        def representation_of(parameters):
-            return evaluate(trunk, parameters, self.X, "trunk.")
-
-        with torch.no_grad(), warnings.catch_warnings():
-            # torch compiles its forward-mode rules with the deprecated
-            # torch.jit.script on first use; the warning is torch's own.
-            warnings.filterwarnings("ignore", message=".*torch.jit.script.*",
-                                    category=DeprecationWarning)
-            representation, moved = torch.func.jvp(representation_of, (layout.values(),),
-                                                   (tangents,))
-        representation.requires_grad_(True)
-        with torch.enable_grad():
-            heads = self.module.heads
-            outputs = tuple(evaluate(head, dict(head.named_parameters()), representation)
-                            for head in heads)
-            (per_sample,) = torch.autograd.grad(
-                self.sample_losses(outputs).sum(dim=0), representation,
-                grad_outputs=self._identity(), is_grads_batched=True)
-        # Sample i's losses depend on h_i only, so row i of each task's gradient is its own.
-        return torch.einsum("kbw,bw->bk", per_sample, moved)
 
     def sample_losses(self, outputs=None):
         """Loss of every sample on every task, shape (batch_size, n_tasks).

@@ -9,10 +9,16 @@ from sklearn.base import clone
 
 from ._base import Decision, WeightingStrategy
 from ._dwa import DWA
+from ._gain_rules import (
+    bound_main_weight,
+    crossfit_gains,
+    evidence_weights,
+    per_unit_length,
+    reference_gains,
+    smooth,
+)
 from ._gcs import GradientCosineSimilarity
 from ._gradnorm import GradNorm
-from ._gain_rules import (bound_main_weight, crossfit_gains, evidence_weights, per_unit_length,
-                          reference_gains, smooth)
 from ._hydalearn import HydaLearn, gains_to_weights
 from ._olaux import OLAux
 from ._pcgrad import PCGrad

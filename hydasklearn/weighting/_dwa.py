@@ -6,7 +6,6 @@ from numbers import Real
 
 import numpy as np
 import torch
-
 from sklearn.utils._param_validation import Interval
 
 from ._base import Decision, WeightingStrategy

@@ -5,7 +5,6 @@ from __future__ import annotations
 from numbers import Real
 
 import torch
-
 from sklearn.utils._param_validation import Interval
 
 from ._base import Decision, WeightingStrategy

@@ -8,15 +8,21 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import Decision, WeightingStrategy
-from ._gain_rules import (NORMALIZATIONS, bound_main_weight, crossfit_gains, evidence_weights,
-                          gains_to_weights, per_unit_length, reference_gains, smooth)
+from ._gain_rules import (
+    NORMALIZATIONS,
+    bound_main_weight,
+    evidence_weights,
+    gains_to_weights,
+    smooth,
+)
+from ._hydalearn_gains import GainEstimation
 
 APPROXIMATIONS = ("first_order", "last_layer", "exact", "representation")
 GAIN_DATA = ("auto", "previous", "running", "crossfit", "heldout", "batch")
 RULES = ("proportional", "evidence")
 
 
-class HydaLearn(WeightingStrategy):
+class HydaLearn(GainEstimation, WeightingStrategy):
     """Highly dynamic task weighting from main-task gains (HydaLearn).
 
     For each task k the strategy estimates the *gain* ``delta_k``: how much
@@ -335,98 +341,3 @@ class HydaLearn(WeightingStrategy):
             weights = gains_to_weights(self.smoothed_gains_, "sum")
         weights = bound_main_weight(weights, self.min_main_weight, self.max_main_weight)
         return weights / weights.max() if self.normalization == "max" else weights
-
-    def _representation_gains(self, step, representation_gradients):
-        eta = self.step_size if self.step_size is not None else step.learning_rate
-        gains = reference_gains(representation_gradients, representation_gradients[0], eta)
-        if self.unit_length:
-            gains = per_unit_length(gains, representation_gradients)
-        return gains.detach()
-
-    def gains(self, step):
-        """Main-task gain of a look-ahead step along each task's gradient.
-
-        With ``gain_data="previous"`` this also stores the current batch's
-        main-task gradient as the next step's reference.
-
-        Parameters
-        ----------
-        step : TrainingStep
-
-        Returns
-        -------
-        Tensor of shape (n_tasks,)
-        """
-        eta = self.step_size if self.step_size is not None else step.learning_rate
-        source = self._source()
-        if self.approximation == "representation":
-            return self._representation_gains(step, step.representation_gradients)
-        if self.approximation == "exact":
-            directions = eta * step.shared_gradients
-            directions = torch.cat([torch.zeros_like(directions[:1]), directions])
-            losses = step.main_loss_after_steps(directions, source=source)
-            return losses[0] - losses[1:]
-        if source == "crossfit":
-            first, second = self.task_gradients(step, halves=True)
-            gains = crossfit_gains(first, second, step_size=eta)
-            return per_unit_length(gains, first + second) if self.unit_length else gains
-        if source == "batch" and self.approximation == "first_order" and not self.unit_length:
-            return eta * step.gramian[0]
-        gradients = self.task_gradients(step)
-        if source == "batch":
-            reference = gradients[0]
-        elif source == "heldout":
-            reference = step.main_gradient("heldout")
-            if self.approximation == "last_layer":
-                reference = reference[step.last_shared_layer_slice]
-        else:  # "previous" or "running": from earlier batches only
-            reference = getattr(self, "reference_", None)
-            momentum = self.reference_momentum if source == "running" else 0.0
-            self.reference_ = smooth(reference, gradients[0].detach(), momentum).clone()
-            if reference is None:  # the first step: the batch's own main gradient
-                reference = gradients[0]
-        gains = reference_gains(gradients, reference, eta)
-        return per_unit_length(gains, gradients) if self.unit_length else gains
-
-    def task_gradients(self, step, halves=False):
-        """Per-task gradients of the parameters the gains are measured on.
-
-        ``approximation="first_order"``: all shared (trunk) parameters;
-        ``"last_layer"``: the trunk's last linear layer only, obtained from
-        the per-task gradients at the representation (one ordinary backward
-        pass through the heads) by a batched backward pass through that one
-        layer, a small fraction of a full per-task Jacobian.
-
-        Parameters
-        ----------
-        step : TrainingStep
-        halves : bool, default=False
-            Return each half of the batch's share of the gradients (first
-            and second half of the rows; batches are shuffled), for
-            cross-fitted gains.
-
-        Returns
-        -------
-        Tensor of shape (n_tasks, n_values), or a pair of them when ``halves``.
-        """
-        if self.approximation == "first_order" and not halves:
-            return step.shared_gradients
-        trunk = step.module.trunk
-        if self.approximation == "last_layer":
-            layer = [m for m in trunk if isinstance(m, torch.nn.Linear)][-1]
-            parameters = [p for p in layer.parameters() if p.requires_grad]
-        else:
-            parameters = [p for p in trunk.parameters() if p.requires_grad]
-        representation = step.representation
-        outputs = step.representation_gradients.view((step.n_tasks,) + representation.shape)
-        if halves:
-            first = torch.arange(len(representation), device=outputs.device) < (
-                len(representation) // 2)
-            first = first.view((1, -1) + (1,) * (representation.dim() - 1))
-            outputs = torch.cat([outputs * first, outputs * ~first])
-        grads = torch.autograd.grad(representation, parameters, grad_outputs=outputs,
-                                    is_grads_batched=True, retain_graph=True, allow_unused=True)
-        flat = torch.cat([(g if g is not None else torch.zeros((len(outputs),) + p.shape))
-                          .reshape(len(outputs), -1) for g, p in zip(grads, parameters)], dim=1)
-        return (flat[:step.n_tasks], flat[step.n_tasks:]) if halves else flat
-
