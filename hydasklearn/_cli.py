@@ -23,23 +23,26 @@ from sklearn.model_selection import train_test_split
 from . import HydaMultiTaskClassifier
 from .datasets import make_auxiliary_tasks
 
-#: Generated problems: keyword arguments of make_auxiliary_tasks.
+#: Generated problems: keyword arguments of make_auxiliary_tasks, and the trunk.
+#: Tasks hurt where they compete with the main task for a small trunk (as in
+#: benchmarks/bench_hydalearn_grid.py's "hurt" set-ups).
 SCENARIOS = {
-    "aux tasks help": dict(n_samples=1000, n_features=20, aux_relations=("related", "noise"),
-                           main_noise=2.0),
-    "aux tasks hurt": dict(n_samples=1000, n_features=20,
-                           aux_relations=("noise", "conflicting", "conflicting")),
+    "aux tasks help": (dict(n_samples=1000, n_features=20, aux_relations=("related", "noise"),
+                            main_noise=2.0), (32, 32)),
+    "aux tasks hurt": (dict(n_samples=1000, n_features=20,
+                            aux_relations=("conflicting", "conflicting", "noise")), (8,)),
 }
 #: Single-task learning, the two references, HydaLearn and the strongest baselines.
 METHODS = ("single-task", "equal", "hydalearn", "gcs", "olaux", "pcgrad")
-NETWORK = dict(hidden_layer_sizes=(32, 32), batch_size=64)
+BATCH_SIZE = 64
 
 
-def fit_and_score(method, X_train, y_train, X_test, y_test, max_iter, seed):
+def fit_and_score(method, X_train, y_train, X_test, y_test, max_iter, seed, trunk=(32, 32)):
     """Main-task test ROC AUC and fit time (s) of one method on one split."""
     single = method == "single-task"
     model = HydaMultiTaskClassifier(weighting="equal" if single else method, max_iter=max_iter,
-                                    random_state=seed, **NETWORK)
+                                    hidden_layer_sizes=trunk, batch_size=BATCH_SIZE,
+                                    random_state=seed)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -62,13 +65,14 @@ def compare_weightings(n_seeds=3, max_iter=30, methods=METHODS, scenarios=SCENAR
     for method in methods:  # the first fits pay torch's warm-up; not timed
         fit_and_score(method, warm_X, warm_y, warm_X, warm_y, 1, 0)
     results = {}
-    for scenario, options in scenarios.items():
+    for scenario, (options, trunk) in scenarios.items():
         per_method = {m: {"auc": [], "fit_time": []} for m in methods}
         for seed in range(n_seeds):
             X, y, _ = make_auxiliary_tasks(**options, random_state=seed)
             split = train_test_split(X, y, test_size=0.4, random_state=seed, stratify=y[:, 0])
             for method in methods:
-                auc, fit_time = fit_and_score(method, *split[::2], *split[1::2], max_iter, seed)
+                auc, fit_time = fit_and_score(method, *split[::2], *split[1::2], max_iter, seed,
+                                              trunk)
                 per_method[method]["auc"].append(auc)
                 per_method[method]["fit_time"].append(fit_time)
         results[scenario] = {m: {k: np.array(v) for k, v in r.items()}

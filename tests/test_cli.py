@@ -30,7 +30,7 @@ def test_main_job_prints_both_scenarios_every_method_and_a_conclusion(capsys):
 
 
 def test_seeds_are_paired_across_methods():
-    options = {"tiny": dict(n_samples=200, aux_relations=("related",))}
+    options = {"tiny": (dict(n_samples=200, aux_relations=("related",)), (8,))}
     results = compare_weightings(n_seeds=2, max_iter=2, methods=("single-task", "equal"),
                                  scenarios=options)
     equal = results["tiny"]["equal"]["auc"]
