@@ -12,7 +12,9 @@ Usage::
 
     python benchmarks/bench_before_after.py --before a373ea3 [--rounds 3] [--epochs 4]
 
-The child uses the public API only, so it runs against any revision.
+The child uses the public API only, so it runs against any revision; HydaLearn
+is timed as each revision's default (``hydalearn``) and with the same arithmetic
+in both (the paper's proportional rule, named approximation and gain data).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-STRATEGIES = ["equal", "dwa", "uncertainty", "hydalearn", "hydalearn exact",
-              "hydalearn representation", "gcs", "olaux", "gradnorm", "pcgrad", "slgrad"]
+STRATEGIES = ["equal", "dwa", "uncertainty", "hydalearn", "hydalearn first_order heldout",
+              "hydalearn exact heldout", "hydalearn representation batch", "gcs", "olaux",
+              "gradnorm", "pcgrad", "slgrad"]
 
 CHILD = r"""
 import json, sys, warnings
@@ -42,10 +45,18 @@ names, epochs, threads = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv
 torch.set_num_threads(threads)
 X, y, _ = make_auxiliary_tasks(n_samples=16384, n_features=20,
                                aux_relations=("related", "noise"), random_state=0)
+# The paper's proportional rule, as every revision has it: "hydalearn <approximation>
+# <gain data>" means the same arithmetic before and after; plain "hydalearn" is each
+# revision's own default.
+PAPER_RULE = dict(rule="proportional", unit_length=False, smoothing=0.0)
 def weighting(name):
-    if name.startswith("hydalearn "):
-        return HydaLearn(approximation=name.split()[1])
-    return name
+    if not name.startswith("hydalearn "):
+        return name
+    _, approximation, gain_data = name.split()
+    try:
+        return HydaLearn(approximation=approximation, gain_data=gain_data, **PAPER_RULE)
+    except TypeError:  # a revision before these options: its rule is the paper's
+        return HydaLearn(approximation=approximation, gain_data=gain_data)
 def durations(name, rows, n_epochs):
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(128, 128), weighting=weighting(name),
                                     batch_size=256, max_iter=n_epochs,
