@@ -71,7 +71,7 @@ class SLGrad(WeightingStrategy):
     ``sum_ik w_ik l_k(x_i)``, the weights summing to the number of tasks.
 
     The inner products with ``g_val`` for all samples and tasks come from one
-    batched forward-mode pass (``torch.func.jvp`` with ``functional_call``;
+    batched forward-mode pass (``torch.func.jvp`` through the trunk's pure forward;
     see ``TrainingStep.sample_gradient_products``): the same numbers as
     per-sample gradients (``vmap(grad(...))``) times ``g_val``, without
     materialising a gradient per sample.
