@@ -125,7 +125,8 @@ class MultiTaskNet(NeuralNet):
         self._step_records = torch.full((n_batches, 3, len(self.task_names)), float("nan"),
                                         device=dataset_train.X.device)
         self._n_records = [0]  # a list: skorch's __setattr__ costs on every step
-        self._no_gains = torch.full((len(self.task_names),), float("nan"))
+        self._no_gains = torch.full((len(self.task_names),), float("nan"),
+                                    device=dataset_train.X.device)
         self.module_.train()  # once per epoch: evaluation never leaves train mode
 
     def train_step_single(self, batch, **fit_params):
