@@ -131,7 +131,8 @@ class TorchJDAggregator(WeightingStrategy):
                 active_weights = self.aggregator_.weighting(step.shared_gradients[active].detach())
             else:
                 direction = self.aggregator_(step.shared_gradients[active].detach())
-                return Decision(step.ones(), trunk_gradient=direction)
+                ones = step.ones()  # recorded weights; every head keeps its own gradient
+                return Decision(ones, head_weights=ones, trunk_gradient=direction)
         coefficients = torch.zeros(step.n_tasks, dtype=active_weights.dtype,
                                    device=active_weights.device)
         coefficients[active] = active_weights
