@@ -54,11 +54,17 @@ def training_datasets(X, encoded, weights, seed, device, validation_fraction=Non
     return tuple(TensorDataset(X, encoded, device, weights, rows=part) for part in (train, valid))
 
 
+def layer_sizes(sizes):
+    """Layer widths as a list of positive integers."""
+    sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+    if any(not isinstance(s, Integral) or s < 1 for s in sizes):
+        raise ValueError(f"Layer sizes must be positive integers, got {sizes}.")
+    return sizes
+
+
 def check_trunk(hidden_layer_sizes):
-    """Raise unless the shared trunk has at least one layer."""
-    sizes = [hidden_layer_sizes] if isinstance(hidden_layer_sizes, Integral) else list(
-        hidden_layer_sizes)
-    if len(sizes) == 0:
+    """Raise unless the shared trunk has at least one layer of positive width."""
+    if not layer_sizes(hidden_layer_sizes):
         raise ValueError("hidden_layer_sizes must hold at least one layer: the shared "
                          "trunk that the tasks share.")
 

@@ -8,6 +8,7 @@ records; they never touch gradients.
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -111,13 +112,19 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
             The fitted estimator.
         """
         continuing = self.warm_start and hasattr(self, "net_")
-        if not continuing:
+        with self._fitting(fresh=not continuing):
+            return self._fit(X, y, sample_weight, continuing)
+
+    @contextmanager
+    def _fitting(self, fresh):
+        """A fresh fit starts with no fitted attribute and, if it fails, ends with none."""
+        if fresh:
             self._forget_fit()
         try:
-            return self._fit(X, y, sample_weight, continuing)
+            yield
         except BaseException:
-            if not continuing:
-                self._forget_fit()  # a failed fit leaves no half-fitted estimator
+            if fresh:
+                self._forget_fit()
             raise
 
     def _fit(self, X, y, sample_weight, continuing):
@@ -185,15 +192,10 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
         self : object
         """
         first = not hasattr(self, "net_")
-        if first:
-            self._forget_fit()
-            self._validate_params()
-        try:
-            return self._partial_fit(X, y, classes, sample_weight, first)
-        except BaseException:
+        with self._fitting(fresh=first):
             if first:
-                self._forget_fit()
-            raise
+                self._validate_params()
+            return self._partial_fit(X, y, classes, sample_weight, first)
 
     def _partial_fit(self, X, y, classes, sample_weight, first):
         device = checked_device(self.device)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import functools
-from numbers import Integral
 
 import numpy as np
 import torch
@@ -18,6 +17,7 @@ from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 
 from ._divergence import DivergenceGuard
+from ._fit_inputs import layer_sizes
 from ._losses import MultiTaskLoss
 from ._network import SharedTrunkNetwork
 from ._progress import EpochProgress
@@ -141,14 +141,6 @@ def progress(params, task_names):
     if not params["verbose"]:
         return None
     return EpochProgress(task_names, style="bar" if params["verbose"] == 1 else "lines")
-
-
-def layer_sizes(sizes):
-    """Layer widths as a list of positive integers."""
-    sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-    if any(not isinstance(s, Integral) or s < 1 for s in sizes):
-        raise ValueError(f"Layer sizes must be positive integers, got {sizes}.")
-    return sizes
 
 
 @functools.lru_cache

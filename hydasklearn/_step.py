@@ -207,8 +207,7 @@ class TrainingStep(GainData):
         if (layer, halves) in cache:
             return cache[layer, halves]
         if layer == "last":
-            last_linear = [m for m in self.module.trunk if isinstance(m, torch.nn.Linear)][-1]
-            layout = ParameterLayout(last_linear.named_parameters())
+            layout = ParameterLayout(self._last_linear.named_parameters())
         else:
             layout = self.trunk_layout
         representation = self.representation
@@ -227,10 +226,13 @@ class TrainingStep(GainData):
         return result
 
     @cached_property
+    def _last_linear(self):
+        return [m for m in self.module.trunk if isinstance(m, torch.nn.Linear)][-1]
+
+    @cached_property
     def last_shared_layer_slice(self):
         """Columns of :attr:`shared_gradients` that belong to the trunk's last linear layer."""
-        last_linear = [m for m in self.module.trunk if isinstance(m, torch.nn.Linear)][-1]
-        return self.trunk_layout.columns_of(list(last_linear.parameters()))
+        return self.trunk_layout.columns_of(list(self._last_linear.parameters()))
 
     def _identity(self):
         return torch.eye(self.n_tasks, dtype=self.losses.dtype, device=self.losses.device)
