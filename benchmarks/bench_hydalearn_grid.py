@@ -4,7 +4,9 @@
 script repeats the comparison over a grid of generated set-ups of three kinds:
 auxiliary tasks that *help* (a clean or noisy related task; scarce main
 labels), tasks that only *hurt* (pure noise; unrelated tasks competing for a
-small trunk) and both *mixed* in one problem. Per set-up and variant it prints
+small trunk), both *mixed* in one problem, and the *real* data sets of the
+accuracy benchmark (Lending Club, both variants, and SUPPORT2; each seed draws
+its own stratified 75 / 25 split). Per set-up and variant it prints
 the mean test ROC AUC and the paired differences (same data and
 initialisation per seed) to single-task learning, to equal weighting and to
 the better of the two (the one with the higher mean), as mean ± standard error
@@ -17,8 +19,9 @@ Usage::
     python benchmarks/bench_hydalearn_grid.py [--seeds 10] [--jobs 2]
         [--variants NAME ...] [--setups NAME ...] [--csv results/grid.csv]
 
-Variants are the configuration names of ``bench_hydalearn_scores.py``
-(``CONFIGURATIONS``, ``static:w0,w1,...`` or ``hydalearn:key=value,...``).
+Set-ups and variants come from one registry, ``_registry.py`` (``SETUPS``;
+``CONFIGURATIONS``, ``static:w0,w1,...`` or ``hydalearn:key=value,...``); the
+real data sets (``--setups real``) need ``pip install -e '.[benchmarks]'``.
 ``--csv`` appends every seed's score (set-up, variant, seed, ROC AUC), so a
 table can be rebuilt from several runs (``--table results/grid.csv``).
 About 1.3 s per fit and process on 2 busy cores: 10 seeds, 6 set-ups and
@@ -35,24 +38,9 @@ from collections import defaultdict
 
 import numpy as np
 
+from _registry import SETUPS
 from bench_hydalearn_scores import parse_arguments, run
 
-#: name -> (kind, options of bench_hydalearn_scores.py)
-SETUPS = {
-    "help: related": ("help", ["--relations", "related"]),
-    "help: related + noise": ("help", []),
-    "help: scarce main (500 rows), related aux noise 0.5": (
-        "help", ["--train", "500", "--aux-noise", "0.5"]),
-    "hurt: 3 noise, trunk 8": ("hurt", ["--relations", "noise", "noise", "noise",
-                                        "--hidden", "8"]),
-    "hurt: 2 conflicting + noise, trunk 8": (
-        "hurt", ["--relations", "conflicting", "conflicting", "noise", "--hidden", "8"]),
-    # A related task weak enough (extra noise 1.0 on it alone) that the harm of the others shows:
-    # static weights 1, 1, 0, 0, 0, 0 beat equal weighting by 0.0036 (8 seeds).
-    "mixed: weaker related + 3 conflicting + noise, trunk 8": (
-        "mixed", ["--relations", "related", "conflicting", "conflicting", "conflicting", "noise",
-                  "--hidden", "8", "--related-noise", "1.0"]),
-}
 DEFAULT_VARIANTS = ["hydalearn"]
 BASELINES = ["single-task", "equal"]
 
@@ -86,12 +74,13 @@ def main(argv=None):
         return
     print(f"{options.seeds} seeds per set-up; differences are paired (same data and "
           "initialisation): mean ± standard error; 'ok' marks issue 13's bar")
-    for setup, (_, extra) in SETUPS.items():
+    for setup, spec in SETUPS.items():
         if options.setups is not None and not any(setup.startswith(s) for s in options.setups):
             continue
         baselines = [] if options.skip_baselines else BASELINES
         args = parse_arguments(["--seeds", str(options.seeds), "--jobs", str(options.jobs),
-                                "--configs", *baselines, *options.variants, *extra])
+                                "--configs", *baselines, *options.variants, *spec.options,
+                                *(["--task", spec.task] if spec.task else [])])
         start = time.perf_counter()
         aucs, _, weights = run(args)
         if baselines:
@@ -106,7 +95,7 @@ def main(argv=None):
 
 
 def print_setup(setup, aucs, variants, weights=None):
-    kind = SETUPS[setup][0]
+    kind = SETUPS[setup].kind
     single, equal = aucs["single-task"], aucs["equal"]
     best_name = "single-task" if single.mean() >= equal.mean() else "equal"
     print(f"{setup}: single {single.mean():.4f}, equal {equal.mean():.4f} "
@@ -158,7 +147,7 @@ def markdown_table(scores):
             diff = values - best
             error = diff.std(ddof=1) / np.sqrt(n)
             ok = diff.mean() >= -error
-            if SETUPS[setup][0] == "mixed":
+            if SETUPS[setup].kind == "mixed":
                 ok = ok and min((values - single).mean(), (values - equal).mean()) >= 0.003
             row.append(f"{diff.mean():+.4f} ± {error:.4f}{' *' if ok else ''} | ")
         lines.append("".join(row))

@@ -26,151 +26,29 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from functools import lru_cache
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.weighting import HydaLearn
 
-#: The options of the strategy before issue 13 (the paper's weight rule on every step's own
-#: gains); the named configurations below start from these, so that they keep meaning what
-#: they were measured as whatever HydaLearn's defaults are.
-BEFORE_ISSUE_13 = dict(rule="proportional", unit_length=False, smoothing=0.0, gain_every=1,
-                       hysteresis=False, min_main_weight=0.0, max_main_weight=None)
+from _registry import CONFIGURATIONS, resolve
 
-
-def Variant(*args, **options):
-    """A HydaLearn configuration: BEFORE_ISSUE_13 with ``options`` on top."""
-    return HydaLearn(*args, **{**BEFORE_ISSUE_13, **options})
-
-
-CONFIGURATIONS = {
-    "single-task": "single",
-    "hydalearn": "hydalearn",  # the package default, whatever it is
-    "equal": "equal",
-    "first_order batch": Variant(approximation="first_order", gain_data="batch"),
-    "first_order heldout (default)": Variant(gain_data="heldout"),  # the default before issue 13
-    "exact batch": Variant(approximation="exact", gain_data="batch"),
-    "exact heldout": Variant(approximation="exact", gain_data="heldout"),
-    "representation": Variant(approximation="representation"),
-    "first_order batch max": Variant(gain_data="batch", normalization="max"),
-    "first_order heldout max": Variant(gain_data="heldout", normalization="max"),
-    # Variants of issue 13 (bench_hydalearn_grid.py): gain reference, gradients, smoothing,
-    # bounds on the main task's weight.
-    "paper (batch gains)": Variant(gain_data="batch"),
-    "heldout": Variant(gain_data="heldout"),
-    "previous": Variant(gain_data="previous"),
-    "previous ema": Variant(gain_data="previous", smoothing=0.9),
-    "previous ema floor": Variant(gain_data="previous", smoothing=0.9, min_main_weight=1.0),
-    "crossfit": Variant(gain_data="crossfit"),
-    "crossfit ema floor": Variant(gain_data="crossfit", smoothing=0.9, min_main_weight=1.0),
-    "last_layer previous": Variant(approximation="last_layer", gain_data="previous"),
-    "last_layer previous ema": Variant(approximation="last_layer", gain_data="previous",
-                                         smoothing=0.9),
-    "last_layer previous ema floor": Variant(approximation="last_layer", gain_data="previous",
-                                               smoothing=0.9, min_main_weight=1.0),
-    "last_layer crossfit ema floor": Variant(approximation="last_layer", gain_data="crossfit",
-                                               smoothing=0.9, min_main_weight=1.0),
-    "previous ema floor every 4": Variant(gain_data="previous", smoothing=0.9,
-                                            min_main_weight=1.0, gain_every=4),
-    "crossfit ema floor every 4": Variant(gain_data="crossfit", smoothing=0.9,
-                                            min_main_weight=1.0, gain_every=4),
-    "previous unit": Variant(gain_data="previous", unit_length=True),
-    "previous unit floor": Variant(gain_data="previous", unit_length=True, min_main_weight=1.0),
-    "previous unit ema floor": Variant(gain_data="previous", unit_length=True, smoothing=0.9,
-                                         min_main_weight=1.0),
-    "previous unit ema floor every 4": Variant(gain_data="previous", unit_length=True,
-                                                 smoothing=0.9, min_main_weight=1.0, gain_every=4),
-    "crossfit unit ema floor": Variant(gain_data="crossfit", unit_length=True, smoothing=0.9,
-                                         min_main_weight=1.0),
-    "batch unit floor": Variant(gain_data="batch", unit_length=True, min_main_weight=1.0),
-    "previous evidence": Variant(gain_data="previous", smoothing=0.9, rule="evidence"),
-    "previous unit evidence": Variant(gain_data="previous", unit_length=True, smoothing=0.9,
-                                        rule="evidence"),
-    "previous unit evidence every 4": Variant(gain_data="previous", unit_length=True,
-                                                smoothing=0.9, rule="evidence", gain_every=4),
-    "crossfit unit evidence": Variant(gain_data="crossfit", unit_length=True, smoothing=0.9,
-                                        rule="evidence"),
-    "representation evidence": Variant(approximation="representation", smoothing=0.9,
-                                         rule="evidence"),
-    "running unit": Variant(gain_data="running", unit_length=True),
-    "running unit ema": Variant(gain_data="running", unit_length=True, smoothing=0.9),
-    "running unit evidence": Variant(gain_data="running", unit_length=True, smoothing=0.9,
-                                       rule="evidence"),
-    "previous unit evidence slow": Variant(gain_data="previous", unit_length=True,
-                                             smoothing=0.99, rule="evidence"),  # the new default
-    "previous unit evidence slow every 4": Variant(gain_data="previous", unit_length=True,
-                                                     smoothing=0.99, rule="evidence",
-                                                     hysteresis=False, gain_every=4),
-    "previous unit evidence slow every 2": Variant(gain_data="previous", unit_length=True,
-                                                     smoothing=0.99, rule="evidence",
-                                                     gain_every=2),
-    "previous unit evidence slower": Variant(gain_data="previous", unit_length=True,
-                                             smoothing=0.995, rule="evidence"),
-    "previous unit evidence fast": Variant(gain_data="previous", unit_length=True,
-                                             smoothing=0.95, rule="evidence", evidence=1.0),
-    "previous unit evidence hysteresis": Variant(gain_data="previous", unit_length=True,
-                                                   smoothing=0.99, rule="evidence",
-                                                   hysteresis=True, gain_every=4),
-    "crossfit unit evidence hysteresis": Variant(gain_data="crossfit", unit_length=True,
-                                                   smoothing=0.99, rule="evidence",
-                                                   hysteresis=True, gain_every=4),
-    "running unit evidence slow every 4": Variant(gain_data="running", unit_length=True,
-                                                    smoothing=0.99, rule="evidence",
-                                                    hysteresis=False, gain_every=4),
-    "previous unit evidence z1 every 4": Variant(gain_data="previous", unit_length=True,
-                                                   smoothing=0.99, rule="evidence", evidence=1.0,
-                                                   hysteresis=False, gain_every=4),
-    "running unit evidence z1 every 4": Variant(gain_data="running", unit_length=True,
-                                                  smoothing=0.99, rule="evidence", evidence=1.0,
-                                                  hysteresis=False, gain_every=4),
-    "representation batch": Variant(approximation="representation"),
-    "representation ema ceiling": Variant(approximation="representation", smoothing=0.9,
-                                            max_main_weight=1.5),
-}
 DEFAULT_CONFIGS = ["single-task", "equal", "first_order batch", "first_order heldout (default)",
                    "exact batch", "exact heldout"]
-
-
-def resolve(name):
-    """A named configuration, ``static:w0,w1,w2`` or ``hydalearn:key=value,...``."""
-    if name in CONFIGURATIONS:
-        return CONFIGURATIONS[name]
-    if name.startswith("static:"):
-        return [float(w) for w in name.split(":", 1)[1].split(",")]
-    if not name.startswith("hydalearn:"):
-        raise SystemExit(f"Unknown configuration {name!r}; expected one of "
-                         f"{list(CONFIGURATIONS)} or 'hydalearn:key=value,...'.")
-    options = dict(item.split("=") for item in name.split(":", 1)[1].split(","))
-    return HydaLearn(**{key: _literal(value) for key, value in options.items()})
-
-
-def _literal(value):
-    import ast
-
-    try:
-        return ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return value
 
 
 def score(name, seed, args):
     import torch
 
     torch.set_num_threads(1)
-    X, y, _ = make_auxiliary_tasks(
-        n_samples=args.train + args.test, n_features=args.features, n_informative=5,
-        aux_relations=tuple(args.relations), main_noise=args.main_noise,
-        aux_noise=args.aux_noise, random_state=seed)
-    if args.related_noise:  # a weaker related task: extra noise on the related columns only
-        rng = np.random.default_rng(10_000 + seed)
-        for k, relation in enumerate(args.relations, start=1):
-            if relation == "related":
-                y[:, k] += args.related_noise * rng.normal(size=len(y))
-    X_train, y_train, X_test, y_test = X[:args.train], y[:args.train], X[args.train:], y[args.train:]
+    X_train, y_train, X_test, y_test = (real_split(args.task, seed, args.test_fraction) if args.task
+                                        else generated_split(seed, args))
     weighting = resolve(name)
     if weighting == "single":
         weighting, y_train = "equal", y_train[:, 0]
@@ -185,6 +63,40 @@ def score(name, seed, args):
     return auc, model.n_iter_, model.weight_history_.mean(axis=0)
 
 
+def generated_split(seed, args):
+    """Training and test rows of ``make_auxiliary_tasks`` with the options in ``args``."""
+    X, y, _ = make_auxiliary_tasks(
+        n_samples=args.train + args.test, n_features=args.features, n_informative=5,
+        aux_relations=tuple(args.relations), main_noise=args.main_noise,
+        aux_noise=args.aux_noise, random_state=seed)
+    if args.related_noise:  # a weaker related task: extra noise on the related columns only
+        rng = np.random.default_rng(10_000 + seed)
+        for k, relation in enumerate(args.relations, start=1):
+            if relation == "related":
+                y[:, k] += args.related_noise * rng.normal(size=len(y))
+    return X[:args.train], y[:args.train], X[args.train:], y[args.train:]
+
+
+@lru_cache(maxsize=None)
+def _real_data(task):
+    from _tasks import TASKS
+
+    X, y = TASKS[task].load()
+    return X.to_numpy(dtype=float), y.astype(float).to_numpy()
+
+
+def real_split(task, seed, test_fraction):
+    """A stratified split of a real data set (a key of ``_tasks.TASKS``), standardised.
+
+    Every seed draws its own split; missing auxiliary labels stay NaN.
+    """
+    X, y = _real_data(task)
+    train, test = train_test_split(np.arange(len(y)), test_size=test_fraction,
+                                   random_state=seed, stratify=y[:, 0])
+    scaler = StandardScaler().fit(X[train])
+    return scaler.transform(X[train]), y[train], scaler.transform(X[test]), y[test]
+
+
 def parse_arguments(argv=None):
     """The benchmark's options (also the defaults of ``bench_hydalearn_grid.py``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -193,6 +105,10 @@ def parse_arguments(argv=None):
     parser.add_argument("--configs", nargs="*", default=DEFAULT_CONFIGS,
                         help=f"names from {list(CONFIGURATIONS)}, 'static:w0,w1,w2' or "
                              "'hydalearn:key=value,...'")
+    parser.add_argument("--task", default=None,
+                        help="a real data set of _tasks.TASKS instead of generated data")
+    parser.add_argument("--test-fraction", type=float, default=0.25,
+                        help="test share of a real data set (--task)")
     parser.add_argument("--train", type=int, default=1000)
     parser.add_argument("--test", type=int, default=5000)
     parser.add_argument("--features", type=int, default=20)
@@ -234,7 +150,9 @@ def main(argv=None):
     args = parse_arguments(argv)
     start = time.perf_counter()
     aucs, epochs, weights = run(args)
-    print(f"{args.seeds} seeds; {args.train} training / {args.test} test samples, "
+    data = (f"{args.task} ({1 - args.test_fraction:.0%} training rows)" if args.task else
+            f"{args.train} training / {args.test} test samples")
+    print(f"{args.seeds} seeds; {data}, "
           f"{args.features} features, aux: {' + '.join(args.relations)} "
           f"(aux noise {args.aux_noise}); MLP {args.hidden}, batch "
           f"{args.batch}, early stopping (patience {args.patience}); "

@@ -13,12 +13,16 @@ Rules, in order (see :class:`~hydasklearn.weighting.Decision`):
 4. Otherwise the trunk gets ``weights @`` the per-task gradients and the
    heads ``head_weights @`` theirs, assembled from whatever the strategy
    made the step compute, with no backward pass repeated: from the per-task
-   Jacobian if computed; else from the representation gradients (one
-   backward pass through the trunk alone) if computed or if the heads are
-   weighted apart; else one ordinary backward pass of ``sum_k w_k L_k``.
+   Jacobian if computed; else from the representation gradients if
+   computed; else one ordinary backward pass of ``sum_k w_k L_k``, after
+   which every head's gradient is rescaled from ``w_k`` to its head weight
+   (head k reaches only ``L_k``; a task at weight 0 whose head still learns
+   gets its head's gradient from a small pass that stops at the head).
 """
 
 from __future__ import annotations
+
+import torch
 
 from ._representation import backward_through_heads
 from ._step import TrainingStep
@@ -58,6 +62,8 @@ def apply_decision(step, decision):
         _set_head_gradients(step, weights if head_weights is None else head_weights)
     elif head_weights is None and "representation_gradients" not in computed:
         step.losses.backward(weights)  # d(sum_k w_k L_k), with no op added to the graph
+    elif "representation_gradients" not in computed:
+        _backward_heads_apart(step, weights, head_weights)
     else:
         trunk = weights @ step.representation_gradients
         step.representation.backward(trunk.view_as(step.representation))
@@ -76,6 +82,27 @@ def _like_losses(weights, losses):
 
 def _set_head_gradients(step, head_weights):
     step.head_layout.set_gradients(head_weights @ step.head_gradients)
+
+
+def _backward_heads_apart(step, weights, head_weights):
+    """Trunk at ``weights``, heads at ``head_weights``, at the cost of one ordinary backward."""
+    trunk, heads = weights.tolist(), head_weights.tolist()
+    parameters, tasks = step.head_layout.parameters, step.head_tasks
+    # Heads of tasks at weight 0 that still learn: from the head's own small graph, first.
+    missing = {k for k in range(step.n_tasks) if trunk[k] == 0 and heads[k] != 0}
+    own = [p for p, task in zip(parameters, tasks) if task in missing]
+    if own:
+        picked = torch.tensor([float(k in missing) for k in range(step.n_tasks)]).to(weights)
+        own_gradients = iter(torch.autograd.grad(step.losses, own, grad_outputs=picked,
+                                                 retain_graph=True, allow_unused=True))
+    step.losses.backward(weights)
+    for parameter, task in zip(parameters, tasks):
+        if task in missing:
+            gradient = next(own_gradients)
+            if gradient is not None:
+                parameter.grad = gradient * heads[task]
+        elif trunk[task] != 0 and heads[task] != trunk[task] and parameter.grad is not None:
+            parameter.grad.mul_(heads[task] / trunk[task])
 
 
 def _reweighted(step, sample_weights):

@@ -90,7 +90,13 @@ def test_the_step_writes_no_gradient_until_the_decision_is_applied():
 @pytest.mark.parametrize("computed", [None, "jacobian", "representation_gradients"])
 def test_weights_and_head_weights_give_the_same_update_from_any_cached_quantity(computed):
     weights = torch.tensor([2.0, 0.5, 0.0], dtype=torch.float64)
-    heads = torch.ones(3, dtype=torch.float64)
+    # Heads at 1; and heads apart from the trunk: a head off while its task
+    # steers the trunk, a head on while its task is off the trunk.
+    for heads in (torch.ones(3), torch.tensor([0.0, 3.0, 2.0])):
+        _check_update(computed, weights, heads.double())
+
+
+def _check_update(computed, weights, heads):
     for head_weights in (None, heads):
         module, step = small_step()
         if computed:

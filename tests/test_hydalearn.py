@@ -693,6 +693,13 @@ def test_evidence_weights_need_a_clear_average_to_switch_on_and_a_positive_one_t
     previous = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0])
     torch.testing.assert_close(evidence_weights(mean, square, 0.9, previous=previous),
                                torch.tensor([1.0, 1.0, 1.0, 0.0, 0.0]))
+    # with a release of 2 standard errors (0.46) it stays on until its average is below -0.46
+    torch.testing.assert_close(
+        evidence_weights(mean, square, 0.9, previous=previous, release=2.0),
+        torch.tensor([1.0, 1.0, 1.0, 1.0, 0.0]))
+    torch.testing.assert_close(
+        evidence_weights(mean - 0.6, square, 0.9, previous=torch.ones(5), release=2.0),
+        torch.tensor([1.0, 1.0, 0.0, 0.0, 0.0]))
     # the main task always weighs 1, whatever its gain
     torch.testing.assert_close(evidence_weights(-mean, square, 0.9)[0], torch.tensor(1.0))
 
@@ -719,17 +726,32 @@ def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
     params = HydaLearn().get_params()
     assert params["gain_data"] == "auto" and HydaLearn()._source() == "previous"
     assert (params["rule"], params["unit_length"]) == ("evidence", True)
-    assert not params["hysteresis"]
-    assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 1)
+    assert (params["hysteresis"], params["release"], params["auxiliary_weight"]) == (True, 2.0, 2.0)
+    assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 2)
     module, X, y = tiny_problem()
     strategy = started(HydaLearn())
-    for _ in range(5):
+    for _ in range(6):
         decision = strategy.weigh(make_step(module, X, y))
         weights = decision.weights
         assert float(weights.sum()) == pytest.approx(3.0)
-        # every auxiliary task off, or at the main task's weight
-        assert set(weights.tolist()) <= {0.0, float(weights[0])}
+        # every auxiliary task off, or at twice the main task's weight
+        assert set(weights.tolist()) <= {0.0, float(weights[0]), 2 * float(weights[0])}
+        assert set(weights[1:].tolist()) <= {0.0, 2 * float(weights[0])}
         torch.testing.assert_close(decision.head_weights, torch.ones(3, dtype=weights.dtype))
+
+
+def test_every_auxiliary_task_starts_on_and_a_clearly_harmful_one_is_switched_off():
+    strategy = started(HydaLearn(gain_every=1))
+    harmful = torch.tensor([1.0, 0.5, -1.0])
+    first = strategy.weights_from_gains(harmful)
+    # at the first measurement the spread is not known: the harmful task's average (-1) is below
+    # -2 standard errors of 0, so it is switched off at once; the helpful one weighs 2 x main
+    torch.testing.assert_close(first, torch.tensor([1.0, 2.0, 0.0]))
+    strategy = started(HydaLearn(gain_every=1))
+    for step in range(300):  # a task whose gain is 0 on average is kept (no evidence of harm)
+        sign = -1.0 if step % 2 else 1.0  # (a negative first gain, of unknown spread, is off)
+        weights = strategy.weights_from_gains(torch.tensor([1.0, 0.1 * sign, 0.2 * sign]))
+        assert float(weights[1]) > 0 and float(weights[2]) > 0
 
 
 @pytest.mark.parametrize("options, match", [

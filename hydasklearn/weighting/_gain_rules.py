@@ -157,7 +157,7 @@ def gains_to_weights(gains, normalization="sum"):
     return positive / scale
 
 
-def evidence_weights(mean, mean_square, momentum, evidence=2.0, previous=None):
+def evidence_weights(mean, mean_square, momentum, evidence=2.0, previous=None, release=0.0):
     """Weights from the evidence that each auxiliary task helps: main 1, auxiliary 0 or 1.
 
     An auxiliary task joins the trunk's update, at the main task's weight,
@@ -182,6 +182,10 @@ def evidence_weights(mean, mean_square, momentum, evidence=2.0, previous=None):
         needed to switch a task on, not to keep it on, so that a helpful
         task whose average hovers near the threshold is not switched on and
         off from batch to batch.
+    release : float, default=0.0
+        With ``previous``: a task that is on is switched off only once its
+        average gain is more than ``release`` standard errors below 0 (0:
+        as soon as it is not positive).
 
     Returns
     -------
@@ -200,7 +204,7 @@ def evidence_weights(mean, mean_square, momentum, evidence=2.0, previous=None):
     error = torch.sqrt(variance * ((1 - momentum) / (1 + momentum)))
     on = (mean > evidence * error) & (mean > 0)
     if previous is not None:
-        on |= (previous > 0) & (mean > 0)
+        on |= (previous > 0) & (mean > -release * error) & (mean != 0)
     weights = on.to(mean)
     weights[0] = 1.0
     return weights

@@ -231,13 +231,16 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         "evidence": [Interval(Real, 0, None, closed="left")],
         "reference_momentum": [Interval(Real, 0, 1, closed="left")],
         "hysteresis": ["boolean"],
+        "release": [Interval(Real, 0, None, closed="left")],
+        "auxiliary_weight": [Interval(Real, 0, None, closed="neither")],
         "weigh_heads": ["boolean"],
     }
 
     def __init__(self, approximation="first_order", gain_data="auto", step_size=None,
                  normalization="sum", smoothing=0.99, min_main_weight=0.0, max_main_weight=None,
-                 gain_every=1, unit_length=True, rule="evidence", evidence=2.0,
-                 reference_momentum=0.9, hysteresis=False, weigh_heads=False):
+                 gain_every=2, unit_length=True, rule="evidence", evidence=2.0,
+                 reference_momentum=0.9, hysteresis=True, release=2.0, auxiliary_weight=2.0,
+                 weigh_heads=False):
         self.approximation = approximation
         self.gain_data = gain_data
         self.step_size = step_size
@@ -251,6 +254,8 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         self.evidence = evidence
         self.reference_momentum = reference_momentum
         self.hysteresis = hysteresis
+        self.release = release
+        self.auxiliary_weight = auxiliary_weight
         self.weigh_heads = weigh_heads
 
     def start(self, task_names, task_types, random_state=None):
@@ -334,9 +339,12 @@ class HydaLearn(GainEstimation, WeightingStrategy):
             if gates is None:  # every task starts on, as under equal weighting
                 gates = torch.ones_like(gains)
             chosen = evidence_weights(self.smoothed_gains_, self.smoothed_squares_, momentum,
-                                      self.evidence, gates if self.hysteresis else None)
+                                      self.evidence, gates if self.hysteresis else None,
+                                      self.release)
             self._gates = chosen
-            weights = chosen * (len(chosen) / chosen.sum())
+            weights = chosen.clone()
+            weights[1:] *= self.auxiliary_weight
+            weights = weights * (len(chosen) / weights.sum())
         else:
             weights = gains_to_weights(self.smoothed_gains_, "sum")
         weights = bound_main_weight(weights, self.min_main_weight, self.max_main_weight)
