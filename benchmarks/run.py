@@ -50,6 +50,7 @@ from _plots import plot_scaling, plot_scores, plot_weight_trajectories  # noqa: 
 from _report import write_page  # noqa: E402
 from _speed_suite import run_speed_scripts, scaling_with_rows, scaling_with_tasks  # noqa: E402
 from _tasks import TASKS  # noqa: E402
+from _timing import stopwatch  # noqa: E402
 
 import hydasklearn  # noqa: E402
 from hydasklearn.weighting import HydaLearn  # noqa: E402
@@ -130,12 +131,12 @@ def main(argv=None):
     RESULTS.mkdir(parents=True, exist_ok=True)
     for part, run_part in (("accuracy", accuracy_part), ("speed", speed_part)):
         if parts[part]:
-            start = time.perf_counter()
             # Written first as incomplete, so that results cut short by a time limit say so.
             info = run_info(settings, part, None)
             (RESULTS / f"run_info_{part}.json").write_text(json.dumps(info, indent=2))
-            run_part(settings)
-            info = run_info(settings, part, time.perf_counter() - start)
+            with stopwatch() as watch:
+                run_part(settings)
+            info = run_info(settings, part, watch.wall)
             (RESULTS / f"run_info_{part}.json").write_text(json.dumps(info, indent=2))
             print(f"{part} part done in {info['wall_time_s'] / 60:.1f} min")
     if not args.no_page:
