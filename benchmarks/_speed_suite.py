@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.weighting import STRATEGIES, HydaLearn
 
+from _timing import medians, round_robin, stopwatch
 from bench_memory import peak_fit_memory
 
 SPEED_SCRIPTS = ("bench_backend", "bench_hydalearn", "bench_strategies")
@@ -57,24 +57,26 @@ def run_speed_scripts(settings, results_dir, log=print):
             continue
         arguments = _quick_arguments(script) if settings.quick else []
         log(f"  {stem} {' '.join(arguments)}")
-        start = time.perf_counter()
-        try:
-            # Unbuffered, so that a script stopped by the time limit leaves its output so far.
-            done = subprocess.run([sys.executable, "-u", str(script), *arguments],
-                                  capture_output=True,
-                                  text=True, timeout=settings.script_timeout, cwd=here.parent)
-            status = "ok" if done.returncode == 0 else "failed"
-            output = done.stdout + done.stderr
-        except subprocess.TimeoutExpired as expired:
-            status = "timeout"
-            output = expired.stdout or ""
-            if isinstance(output, bytes):
-                output = output.decode(errors="replace")
-            output += f"\n[stopped after the time limit of {settings.script_timeout} s]\n"
+        with stopwatch() as watch:
+            status, output = _run_script(script, arguments, settings.script_timeout, here.parent)
         (Path(results_dir) / f"speed_{stem}.txt").write_text(output)
         rows.append({"script": stem, "status": status, "arguments": " ".join(arguments),
-                     "wall_time": time.perf_counter() - start})
+                     "wall_time": watch.wall})
     return pd.DataFrame(rows)
+
+
+def _run_script(script, arguments, timeout, cwd):
+    """``(status, output)`` of one script run in its own process with a time limit."""
+    try:
+        # Unbuffered, so that a script stopped by the time limit leaves its output so far.
+        done = subprocess.run([sys.executable, "-u", str(script), *arguments],
+                              capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired as expired:
+        output = expired.stdout or ""
+        if isinstance(output, bytes):
+            output = output.decode(errors="replace")
+        return "timeout", output + f"\n[stopped after the time limit of {timeout} s]\n"
+    return ("ok" if done.returncode == 0 else "failed"), done.stdout + done.stderr
 
 
 def _quick_arguments(script):
@@ -174,27 +176,22 @@ def _mlp(settings):
 
 
 def _round_robin(configurations, X, y, repeats, threads):
-    """Median fit time of every configuration, the repeats interleaved.
+    """Median fit time of every configuration (:func:`_timing.round_robin`).
 
-    torch, OpenMP (boosting) and BLAS (``MLPClassifier``) all get ``threads``.
+    A warm-up fit on 256 rows pays the start-up costs first. torch, OpenMP
+    (boosting) and BLAS (``MLPClassifier``) all get ``threads``; a
+    configuration that fails gets NaN.
     """
-    times = {name: [] for name in configurations}
     torch.set_num_threads(threads)
-    failed = set()
-    for repeat in range(-1, repeats):  # repeat -1: untimed, pays the start-up costs
-        for name, fit in configurations.items():
-            if name in failed:
-                continue
-            start = time.perf_counter()
-            try:
-                with warnings.catch_warnings(), threadpool_limits(limits=threads):
-                    warnings.simplefilter("ignore")
-                    fit(X[:256], y[:256]) if repeat < 0 else fit(X, y)
-            except Exception as error:  # a broken strategy must not stop the benchmark
-                print(f"  {name} failed: {type(error).__name__}: {error}")
-                failed.add(name)
-                continue
-            if repeat >= 0:
-                times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) if name not in failed else np.nan
-            for name, values in times.items()}
+
+    def quietly(fit, rows=None):
+        def run(repeat=None):
+            with warnings.catch_warnings(), threadpool_limits(limits=threads):
+                warnings.simplefilter("ignore")
+                fit(X[:rows], y[:rows])
+        return run
+
+    timings = round_robin({name: quietly(fit) for name, fit in configurations.items()}, repeats,
+                          warm_up={name: quietly(fit, 256) for name, fit in configurations.items()},
+                          skip_failures=True)
+    return medians(timings.wall)

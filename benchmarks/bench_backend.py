@@ -38,7 +38,6 @@ import argparse
 import functools
 import os
 import platform
-import time
 import warnings
 
 import numpy as np
@@ -50,6 +49,7 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 from skorch import NeuralNetClassifier
 
+from _timing import medians as median_of, ratios, round_robin
 from hydasklearn import HydaMultiTaskClassifier
 
 N_SAMPLES, N_FEATURES = 20000, 40
@@ -161,25 +161,20 @@ def main(argv=None):
     names = [n for n in CONTENDERS if args.only is None or n in args.only]
     if args.device != "cpu":
         names = _on_device(args.device, names, named=args.only is not None)
-    for name in names:  # warm-up: imports, allocator, thread pools
-        CONTENDERS[name](X[:2048], y[:2048], y_multi[:2048], 0)
-    times = {name: [] for name in names}
-    cpu_times = {name: [] for name in names}
-    for repeat in range(args.repeats):
-        for name in names:
-            start, cpu_start = time.perf_counter(), time.process_time()
-            CONTENDERS[name](X, y, y_multi, repeat)
-            times[name].append(time.perf_counter() - start)
-            cpu_times[name].append(time.process_time() - cpu_start)
-
+    # Warm-up on 2048 rows: imports, allocator, thread pools.
+    timings = round_robin(
+        {name: (lambda repeat, fit=CONTENDERS[name]: fit(X, y, y_multi, repeat)) for name in names},
+        args.repeats,
+        warm_up={name: (lambda fit=CONTENDERS[name]: fit(X[:2048], y[:2048], y_multi[:2048], 0))
+                 for name in names})
+    times = timings.wall
     print(f"machine: {platform.machine()} {platform.processor()}, {os.cpu_count()} cores; "
           f"torch {torch.__version__} ({torch.get_num_threads()} threads), "
           f"scikit-learn {sklearn.__version__}, skorch {skorch.__version__}")
     print(f"device: {args.device}")
     print(f"data {args.samples} x {N_FEATURES}, MLP {HIDDEN}, {EPOCHS} epochs, batch {BATCH_SIZE}, "
           f"Adam lr {LEARNING_RATE}; median of {args.repeats} repeats, round robin")
-    medians = {name: float(np.median(times[name])) for name in names}
-    cpu_medians = {name: float(np.median(cpu_times[name])) for name in names}
+    medians, cpu_medians = median_of(times), median_of(timings.cpu)
     print(f"{'contender':<20}{'wall median (s)':>16}{'min':>8}{'max':>8}{'ratio':>7}"
           f"{'CPU median (s)':>16}{'ratio':>7}")
     for name in names:
@@ -210,7 +205,8 @@ def _on_device(device, names, named):
 
 
 def _ratio(medians, name):
-    return f"{medians[name] / medians['hydasklearn']:.2f}" if "hydasklearn" in medians else "-"
+    """``name``'s time relative to hydasklearn's, formatted; "-" when hydasklearn is not timed."""
+    return f"{ratios(medians, 'hydasklearn')[name]:.2f}" if "hydasklearn" in medians else "-"
 
 
 if __name__ == "__main__":

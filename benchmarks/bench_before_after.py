@@ -28,13 +28,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
+from _timing import medians, round_robin
 
 ROOT = Path(__file__).resolve().parents[1]
 STRATEGIES = ["equal", "dwa", "uncertainty", "hydalearn", "hydalearn first_order heldout",
               "hydalearn exact heldout", "hydalearn representation batch", "gcs", "olaux",
               "gradnorm", "pcgrad", "slgrad"]
 
+# The child is self-contained (it cannot import this folder's helpers at the other revision);
+# its epoch durations are skorch's ``dur``, as in ``_timing.epoch_durations``.
 CHILD = r"""
 import json, sys, warnings
 import torch
@@ -99,12 +101,14 @@ def main(argv=None):
         subprocess.run(["git", "worktree", "add", "--detach", str(before_root), args.before],
                        cwd=ROOT, check=True, capture_output=True)
         try:
-            times = {"before": {n: [] for n in names}, "after": {n: [] for n in names}}
-            for _ in range(args.rounds):
-                for version, root in (("before", before_root), ("after", ROOT)):
-                    for name, durations in run_child(root, names, args.epochs,
-                                                     args.threads).items():
-                        times[version][name] += durations
+            # One round: a child per version, alternating; each child times every strategy.
+            rounds = round_robin(
+                {version: (lambda repeat, root=root: run_child(root, names, args.epochs,
+                                                                args.threads))
+                 for version, root in (("before", before_root), ("after", ROOT))},
+                args.rounds).returned
+            times = {version: {n: sum((child[n] for child in children), []) for n in names}
+                     for version, children in rounds.items()}
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(before_root)],
                            cwd=ROOT, check=True, capture_output=True)
@@ -112,9 +116,10 @@ def main(argv=None):
           f"{args.threads} threads; before = {args.before}, after = working tree; "
           f"{args.rounds} rounds x {args.epochs - 1} timed epochs, medians")
     print(f"{'strategy':<28}{'before (s)':>12}{'after (s)':>12}{'after/before':>14}")
+    before, after = medians(times["before"]), medians(times["after"])
     for name in names:
-        before, after = (float(np.median(times[v][name])) for v in ("before", "after"))
-        print(f"{name:<28}{before:>12.4f}{after:>12.4f}{after / before:>14.2f}")
+        print(f"{name:<28}{before[name]:>12.4f}{after[name]:>12.4f}"
+              f"{after[name] / before[name]:>14.2f}")
 
 
 if __name__ == "__main__":

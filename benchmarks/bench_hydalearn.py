@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import platform
 
-import numpy as np
 import torch
 
-from _epoch_timing import speed_arguments, time_round_robin
+from _strategy_setup import speed_arguments, time_strategies
+from _timing import medians, ratios
 from bench_hydalearn_scores import Variant
 
 CONFIGURATIONS = {
@@ -57,19 +57,21 @@ TARGETS = {"hydalearn (default)": 1.5, "representation": 1.3, "first_order batch
 def main(argv=None):
     args = speed_arguments(__doc__.splitlines()[0]).parse_args(argv)
     names = [n for n in CONFIGURATIONS if args.only is None or n in args.only or n == "equal"]
-    times = time_round_robin(CONFIGURATIONS, names, args)
+    times = time_strategies(CONFIGURATIONS, names, args)
     print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
           f"{args.threads} threads; {args.samples} samples, batch 256, 3 tasks, MLP 2x128; "
           f"{args.repeats} repeats x {args.epochs - 1} timed epochs")
-    baseline, fastest = np.median(times["equal"]), np.min(times["equal"])
+    median = medians(times)
+    ratio = ratios(median, "equal")
+    # The fastest epochs are the least disturbed by other load on the machine.
+    ratio_of_minima = ratios({name: min(values) for name, values in times.items()}, "equal")
     print(f"{'configuration':<32}{'median epoch (s)':>18}{'ratio':>8}{'target':>8}"
           f"{'ratio of minima':>18}")
     for name in names:
-        median = np.median(times[name])
         target = TARGETS.get(name)
         verdict = "" if target is None else f"<={target}"
-        print(f"{name:<32}{median:>18.4f}{median / baseline:>8.2f}{verdict:>8}"
-              f"{np.min(times[name]) / fastest:>18.2f}")
+        print(f"{name:<32}{median[name]:>18.4f}{ratio[name]:>8.2f}{verdict:>8}"
+              f"{ratio_of_minima[name]:>18.2f}")
     print("'hydalearn (default)' is HydaLearn's default; the others are named variants "
           "(bench_hydalearn_scores.Variant). The ratio of minima is less sensitive to other "
           "load on the machine.")

@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 import warnings
 
 import joblib
-import numpy as np
 import torch
 from sklearn.model_selection import GridSearchCV
 
+from _timing import medians, ratios, round_robin, stopwatch
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.metrics import main_task_scorer
@@ -60,27 +59,23 @@ def main(argv=None):
     }
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster):
-        started = time.perf_counter()
-        _on("dask", lambda: search(X[:200], y[:200], -1, 1))  # warm-up: torch in the workers
+        with stopwatch() as warm_up:
+            _on("dask", lambda: search(X[:200], y[:200], -1, 1))  # warm-up: torch in the workers
         print(f"cluster warm-up (import torch in 2 workers, first search): "
-              f"{time.perf_counter() - started:.1f} s")
+              f"{warm_up.wall:.1f} s")
         _on("loky", lambda: search(X[:200], y[:200], 2, 1), inner_max_num_threads=1)
-        times = {name: [] for name in runs}
-        for _ in range(args.repeats):
-            for name, run in runs.items():
-                start = time.perf_counter()
-                run()
-                times[name].append(time.perf_counter() - start)
+        times = round_robin({name: (lambda repeat, run=run: run()) for name, run in runs.items()},
+                            args.repeats).wall
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores (load average {load:.1f}); "
           f"torch {torch.__version__}")
     print(f"search: 4 candidates x 2 folds, {args.samples} x 20, MLP (64,), "
           f"{args.epochs} epochs; median of {args.repeats}, round robin")
-    serial = np.median(times["n_jobs=1"])
+    median = medians(times)
+    relative = ratios(median, "n_jobs=1")
     for name, values in times.items():
-        median = np.median(values)
-        print(f"  {name:<18} {median:7.2f} s  (min {min(values):.2f}, max {max(values):.2f})"
-              f"  speed-up {serial / median:.2f}x")
+        print(f"  {name:<18} {median[name]:7.2f} s  (min {min(values):.2f}, "
+              f"max {max(values):.2f})  speed-up {1 / relative[name]:.2f}x")
 
 
 def _on(backend, run, **options):

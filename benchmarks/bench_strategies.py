@@ -20,10 +20,10 @@ from __future__ import annotations
 import importlib.util
 import platform
 
-import numpy as np
 import torch
 
-from _epoch_timing import speed_arguments, time_round_robin
+from _strategy_setup import speed_arguments, time_strategies
+from _timing import medians, ratios
 from hydasklearn.weighting import GradientCosineSimilarity, HydaLearn, TorchJDAggregator
 
 CONFIGURATIONS = {
@@ -47,17 +47,17 @@ def main(argv=None):
     names = [n for n in CONFIGURATIONS if args.only is None or n in args.only or n == "equal"]
     if importlib.util.find_spec("torchjd") is None:
         names = [n for n in names if not n.startswith("torchjd")]
-    times = time_round_robin(CONFIGURATIONS, names, args)
+    times = time_strategies(CONFIGURATIONS, names, args)
     device = (torch.cuda.get_device_name() if args.device.startswith("cuda")
               else platform.processor() or platform.machine())
     print(f"machine: {device}, torch {torch.__version__}, {args.threads} threads; "
           f"{args.samples} samples, batch 256, 3 tasks, MLP 2x128; "
           f"{args.repeats} repeats x {args.epochs - 1} timed epochs")
-    baseline = np.median(times["equal"])
+    median = medians(times)
+    ratio = ratios(median, "equal")
     print(f"{'strategy':<24}{'median epoch (s)':>18}{'ratio':>8}")
     for name in names:
-        median = np.median(times[name])
-        print(f"{name:<24}{median:>18.4f}{median / baseline:>8.2f}", flush=True)
+        print(f"{name:<24}{median[name]:>18.4f}{ratio[name]:>8.2f}", flush=True)
 
 
 if __name__ == "__main__":

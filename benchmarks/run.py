@@ -22,8 +22,9 @@ The speed part runs the speed scripts of ``benchmarks/`` that exist
 measures fit time against the number of rows and of auxiliary tasks.
 
 Results go to ``benchmarks/results/`` (CSV, PNG, the speed scripts' text
-output); the page ``docs/benchmark_results.rst`` and its figures in
-``docs/_static/benchmarks/`` are rewritten from them.
+output). The docs page ``docs/benchmark_results.rst`` is written by hand and
+fills its numbers, tables and figures in from them when the docs are built
+(``benchmarks/_report.py`` computes them).
 """
 
 from __future__ import annotations
@@ -47,17 +48,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the helpers next to 
 
 from _accuracy import run_accuracy, summarize  # noqa: E402
 from _plots import plot_scaling, plot_scores, plot_weight_trajectories  # noqa: E402
-from _report import write_page  # noqa: E402
 from _speed_suite import run_speed_scripts, scaling_with_rows, scaling_with_tasks  # noqa: E402
 from _tasks import TASKS  # noqa: E402
+from _timing import stopwatch  # noqa: E402
 
 import hydasklearn  # noqa: E402
 from hydasklearn.weighting import HydaLearn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-DOCS_PAGE = ROOT / "docs" / "benchmark_results.rst"
-DOCS_FIGURES = ROOT / "docs" / "_static" / "benchmarks"
 
 
 @dataclass
@@ -109,9 +108,6 @@ def main(argv=None):
                         help="threads of every fit in the scaling part")
     parser.add_argument("--results", type=Path, default=RESULTS,
                         help="folder of the CSV and PNG results (default: benchmarks/results)")
-    parser.add_argument("--no-page", action="store_true", help="do not rewrite the docs page")
-    parser.add_argument("--page-only", action="store_true",
-                        help="only rewrite the docs page from the results already there")
     args = parser.parse_args(argv)
     RESULTS = args.results.resolve()
     settings = preset(args.quick)
@@ -125,22 +121,17 @@ def main(argv=None):
     settings.speed_threads = args.speed_threads
     settings.scripts = not args.skip_scripts
     parts = {"accuracy": args.accuracy or not args.speed, "speed": args.speed or not args.accuracy}
-    if args.page_only:
-        parts = {"accuracy": False, "speed": False}
     RESULTS.mkdir(parents=True, exist_ok=True)
     for part, run_part in (("accuracy", accuracy_part), ("speed", speed_part)):
         if parts[part]:
-            start = time.perf_counter()
             # Written first as incomplete, so that results cut short by a time limit say so.
             info = run_info(settings, part, None)
             (RESULTS / f"run_info_{part}.json").write_text(json.dumps(info, indent=2))
-            run_part(settings)
-            info = run_info(settings, part, time.perf_counter() - start)
+            with stopwatch() as watch:
+                run_part(settings)
+            info = run_info(settings, part, watch.wall)
             (RESULTS / f"run_info_{part}.json").write_text(json.dumps(info, indent=2))
             print(f"{part} part done in {info['wall_time_s'] / 60:.1f} min")
-    if not args.no_page:
-        write_page(RESULTS, DOCS_PAGE, DOCS_FIGURES)
-        print(f"wrote {DOCS_PAGE.relative_to(ROOT)}")
     return 0
 
 

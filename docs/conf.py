@@ -26,6 +26,7 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "hydasklearn_docs",  # api.rst and the benchmark results, generated
+    "benchmark_values",  # the results page's numbers and tables, from benchmarks/results
 ]
 
 templates_path = ["_templates"]

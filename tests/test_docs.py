@@ -178,3 +178,88 @@ def test_benchmark_section_links_the_runner_page(tmp_path):
     text = docs.benchmark_results(tmp_path / "docs", tmp_path / "benchmarks", tmp_path / "out")
     assert ".. toctree::" in text and "   benchmark_results\n" in text
     assert "list-table" not in text  # the runner's page shows the tables
+
+
+# The results page: hand-written text, numbers filled from benchmarks/results at build time.
+def _benchmark_values():
+    spec = importlib.util.spec_from_file_location("benchmark_values",
+                                                  DOCS / "_ext" / "benchmark_values.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _grid_csv(path, rows):
+    lines = ["setup,variant,seed,roc_auc"]
+    for setup, variant, scores in rows:
+        lines += [f"{setup},{variant},{seed},{value}" for seed, value in enumerate(scores)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_benchmark_table_is_filled_from_the_results_csv(tmp_path):
+    pytest.importorskip("pandas")
+    values = _benchmark_values()
+    report = values.report_module(DOCS.parent / "benchmarks")
+    _grid_csv(tmp_path / "grid.csv", [
+        ("hurt: noise", "single-task", [0.80, 0.81, 0.82]),
+        ("hurt: noise", "equal", [0.70, 0.71, 0.72]),
+        ("hurt: noise", "heldout", [0.80, 0.81, 0.82]),
+        ("hurt: noise", "other", [0.5, 0.5, 0.5]),
+        ("mixed: both", "single-task", [0.80, 0.80, 0.80]),
+        ("mixed: both", "equal", [0.80, 0.80, 0.80]),
+        ("mixed: both", "heldout", [0.801, 0.803, 0.805]),  # +0.003 over both: the bar
+        ("mixed: both", "previous", [0.801, 0.802, 0.803]),  # +0.002: within error, yet short
+    ])
+    results = report.Results(tmp_path)
+    lines = values.fill_table(results, report, "grid")
+    text = "\n".join(lines)
+    assert lines[0].startswith(".. csv-table:: HydaLearn variants")
+    assert '"set-up", "better baseline (single-task / equal AUC)", "heldout"' in text
+    assert "other" not in text  # only the default variants
+    assert '"hurt: noise", "single-task (0.8100 / 0.7100)", "+0.0000 ± 0.0000 *"' in text
+    assert '"mixed: both", "single-task (0.8000 / 0.8000)", "+0.0030 ± 0.0012 *"' in text
+    both = "\n".join(values.fill_table(results, report, "grid", {"variants": "heldout, previous"}))
+    assert '"+0.0030 ± 0.0012 *", "+0.0020 ± 0.0006"' in both
+    chosen = "\n".join(values.fill_table(results, report, "grid", {"variants": "other"}))
+    assert '"-0.3100 ± 0.0058"' in chosen and "heldout" not in chosen
+
+
+def test_benchmark_value_is_filled_and_a_missing_file_gives_a_placeholder(tmp_path):
+    pytest.importorskip("pandas")
+    values = _benchmark_values()
+    report = values.report_module(DOCS.parent / "benchmarks")
+    results = report.Results(tmp_path)
+    assert values.fill_value(results, report, "setting accuracy budget") == (
+        "[no results: benchmarks/results/run_info_accuracy.json is missing]")
+    note = values.fill_table(results, report, "weights")
+    assert note == [".. note::", "",
+                    "   [no results: benchmarks/results/weight_means.csv is missing]"]
+    (tmp_path / "run_info_accuracy.json").write_text('{"settings": {"budget": 7}}')
+    assert values.fill_value(report.Results(tmp_path), report, "setting accuracy budget") == "7"
+    with pytest.raises(KeyError, match="no benchmark value 'nonsense'"):
+        values.fill_value(results, report, "nonsense")
+    with pytest.raises(KeyError, match="no benchmark table 'nonsense'"):
+        values.fill_table(results, report, "nonsense")
+
+
+def test_results_page_uses_only_known_values_and_tables():
+    pytest.importorskip("pandas")
+    values = _benchmark_values()
+    report = values.report_module(DOCS.parent / "benchmarks")
+    page = (DOCS / "benchmark_results.rst").read_text()
+    roles = re.findall(r":bench:`([^`]+)`", page)
+    tables = re.findall(r"^\.\. bench-table:: (.+)$", page, flags=re.M)
+    assert roles and tables
+    assert {" ".join(r.split()).split()[0] for r in roles} <= set(report.VALUES)
+    assert {t.split()[0] for t in tables} <= set(report.TABLES)
+    assert ".. bench-table:: grid" in page
+
+
+def test_figures_are_copied_from_the_results_folder(tmp_path):
+    values = _benchmark_values()
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "accuracy.png").write_bytes(b"\x89PNG")
+    (tmp_path / "results" / "runs.csv").write_text("a\n1\n")
+    values.copy_figures(tmp_path / "results", tmp_path / "figures")
+    assert [p.name for p in (tmp_path / "figures").iterdir()] == ["accuracy.png"]
+    assert not list((DOCS / "_static").glob("benchmarks/*.png"))  # each image committed once

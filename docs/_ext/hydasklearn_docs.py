@@ -4,7 +4,8 @@
   listing what the module exports (``__all__``), so that a strategy or loader
   added to the package appears in the reference without editing the docs.
 * ``_generated/benchmark_results.rst.inc``: a link to the results page
-  that ``benchmarks/run.py`` writes (``benchmark_results.rst``), or else
+  (``benchmark_results.rst``, written by hand, its numbers filled in by
+  ``benchmark_values.py``), or else
   whatever ``benchmarks/results`` holds (CSV tables, figures), and the
   benchmarks README, so that the benchmarks page builds with or without
   results.
@@ -100,8 +101,8 @@ def benchmark_results(docs_dir, benchmarks_dir, output_dir,
                       link_prefix="_generated/benchmarks"):
     """The text of the benchmark results section, for what the repository holds now.
 
-    * ``docs_dir/benchmark_results.rst`` (the page that ``benchmarks/run.py``
-      writes from its results) is linked when it exists;
+    * ``docs_dir/benchmark_results.rst`` (the results page, its numbers
+      filled in from the results at build time) is linked when it exists;
     * otherwise the CSV tables, PNG figures and text outputs found under
       ``benchmarks_dir/results`` are shown directly (copied into
       ``output_dir``, which ``link_prefix`` names as seen from the including
@@ -129,7 +130,7 @@ def benchmark_results(docs_dir, benchmarks_dir, output_dir,
     found = sorted(p for p in results.rglob("*") if p.is_file()) if results.is_dir() else []
     lines = []
     if (docs_dir / "benchmark_results.rst").is_file():
-        lines += ["The numbers, tables and figures, as ``benchmarks/run.py`` last wrote them:",
+        lines += ["The numbers, tables and figures of the last runs of the benchmarks:",
                   "", ".. toctree::", "   :maxdepth: 2", "", "   benchmark_results", ""]
     elif found:
         lines += _raw_results(found, benchmarks_dir, output_dir, link_prefix)

@@ -1,8 +1,9 @@
-"""Epoch times of weighting strategies, side by side: shared by the speed scripts.
+"""The set-up that ``bench_hydalearn.py`` and ``bench_strategies.py`` time.
 
-Both ``bench_hydalearn.py`` and ``bench_strategies.py`` time the same
-set-up (3 tasks, an MLP trunk of 2 x 128, batch size 256) and differ only in
-the strategies they compare and in how they report.
+Both time weighting strategies' epochs on the same problem (3 tasks: main +
+related + noise, an MLP trunk of 2 x 128, batch size 256) with
+:func:`_timing.round_robin`, and differ only in the strategies they compare
+and in how they report.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import warnings
 
 import torch
 
+from _timing import epoch_durations, round_robin
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 
@@ -28,29 +30,29 @@ def speed_arguments(description):
     return parser
 
 
-def epoch_times(weighting, X, y, epochs, seed, device="cpu"):
-    """Durations of every epoch of one fit but the first (warm-up), as skorch records them."""
+def fit_epochs(weighting, X, y, epochs, seed, device="cpu"):
+    """Durations of every epoch of one fit but the first (warm-up)."""
     model = HydaMultiTaskClassifier(
         hidden_layer_sizes=(128, 128), weighting=weighting, batch_size=256,
         max_iter=epochs, n_iter_no_change=epochs + 1, random_state=seed, device=device)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X, y)
-    return list(model.net_.history[1:, "dur"])
+    return epoch_durations(model)
 
 
-def time_round_robin(configurations, names, args):
-    """Epoch times of every named configuration, fitted in turn in each repeat.
+def time_strategies(configurations, names, args):
+    """Epoch durations of every named configuration, timed round robin.
 
-    Interleaving the repeats makes changes in the machine's load affect all
-    configurations alike. Returns a dict name -> list of epoch durations.
+    Returns
+    -------
+    dict of str to list of float
+        Name -> the timed epochs of all repeats.
     """
     torch.set_num_threads(args.threads)
     X, y, _ = make_auxiliary_tasks(n_samples=args.samples, n_features=20,
                                    aux_relations=("related", "noise"), random_state=0)
-    times = {name: [] for name in names}
-    for repeat in range(args.repeats):
-        for name in names:
-            times[name] += epoch_times(configurations[name], X, y, args.epochs, repeat,
-                                       args.device)
-    return times
+    runs = {name: (lambda repeat, w=configurations[name]:
+                   fit_epochs(w, X, y, args.epochs, repeat, args.device))
+            for name in names}
+    return round_robin(runs, args.repeats).epochs
