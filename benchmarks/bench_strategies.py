@@ -47,7 +47,7 @@ def main(argv=None):
     names = [n for n in CONFIGURATIONS if args.only is None or n in args.only or n == "equal"]
     if importlib.util.find_spec("torchjd") is None:
         names = [n for n in names if not n.startswith("torchjd")]
-    times = time_strategies(CONFIGURATIONS, names, args)
+    times = time_strategies(CONFIGURATIONS, names, args).epochs
     device = (torch.cuda.get_device_name() if args.device.startswith("cuda")
               else platform.processor() or platform.machine())
     print(f"machine: {device}, torch {torch.__version__}, {args.threads} threads; "
