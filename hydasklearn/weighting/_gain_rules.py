@@ -178,7 +178,9 @@ def evidence_weights(mean, mean_square, momentum, evidence=2.0, previous=None, r
         Standard errors the average must clear.
     previous : Tensor of shape (n_tasks,) or None
         The weights of the previous step. A task already at weight 1 stays
-        there while its average gain is positive (hysteresis): evidence is
+        there while its average gain is above ``-release`` standard errors
+        (hysteresis; a gain that is exactly 0, a task with no labels, does
+        not keep it on): evidence is
         needed to switch a task on, not to keep it on, so that a helpful
         task whose average hovers near the threshold is not switched on and
         off from batch to batch.
