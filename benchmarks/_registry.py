@@ -24,8 +24,13 @@ from hydasklearn.weighting import HydaLearn
 #: gains); the named configurations below start from these, so that they keep meaning what
 #: they were measured as whatever HydaLearn's defaults are.
 BEFORE_ISSUE_13 = dict(rule="proportional", unit_length=False, smoothing=0.0, gain_every=1,
-                       hysteresis=False, release=0.0, auxiliary_weight=1.0,
+                       hysteresis=False, release=0.0, auxiliary_weight=1.0, gain_ratio=0.0,
                        min_main_weight=0.0, max_main_weight=None)
+
+#: Issue 13's second round: tasks start on and are switched off only on evidence of harm
+#: (hysteresis with release 2), and an auxiliary task that is on weighs twice the main task.
+LATCH = dict(gain_data="previous", unit_length=True, smoothing=0.99, rule="evidence",
+             hysteresis=True, release=2.0, auxiliary_weight=2.0)
 
 
 def Variant(*args, **options):
@@ -122,24 +127,19 @@ CONFIGURATIONS = {
                      hysteresis=True, release=2.0),
     "aux weight 2": Variant(gain_data="previous", unit_length=True, smoothing=0.99,
                             rule="evidence", auxiliary_weight=2.0),
-    "latch aux weight 2": Variant(gain_data="previous", unit_length=True, smoothing=0.99,
-                                  rule="evidence", hysteresis=True, release=2.0,
-                                  auxiliary_weight=2.0),
-    "latch aux weight 2 every 2": Variant(gain_data="previous", unit_length=True,
-                                          smoothing=0.99, rule="evidence", hysteresis=True,
-                                          release=2.0, auxiliary_weight=2.0, gain_every=2),
-    "latch aux weight 2 every 3": Variant(gain_data="previous", unit_length=True,
-                                          smoothing=0.99, rule="evidence", hysteresis=True,
-                                          release=2.0, auxiliary_weight=2.0, gain_every=3),
-    "latch aux weight 2 every 4": Variant(gain_data="previous", unit_length=True,
-                                          smoothing=0.99, rule="evidence", hysteresis=True,
-                                          release=2.0, auxiliary_weight=2.0, gain_every=4),
+    "latch aux weight 2": Variant(**LATCH),
+    **{f"latch aux weight 2 every {every}": Variant(**LATCH, gain_every=every)
+       for every in (2, 3, 4)},
     "latch aux weight 1.5": Variant(gain_data="previous", unit_length=True, smoothing=0.99,
                                     rule="evidence", hysteresis=True, release=2.0,
                                     auxiliary_weight=1.5),
     "latch aux weight 3": Variant(gain_data="previous", unit_length=True, smoothing=0.99,
                                   rule="evidence", hysteresis=True, release=2.0,
                                   auxiliary_weight=3.0),
+    # Third round: an auxiliary task must help at least a share of what the main task's own
+    # step does (gain_ratio), measuring every second step.
+    **{f"gain ratio {ratio}": Variant(**LATCH, gain_every=2, gain_ratio=ratio)
+       for ratio in (0, 0.15, 0.2, 0.25, 0.5)},
     # Timed only (bench_hydalearn.py).
     "first_order previous": Variant(approximation="first_order", gain_data="previous"),
     "first_order crossfit": Variant(approximation="first_order", gain_data="crossfit"),

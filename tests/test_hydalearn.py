@@ -14,8 +14,9 @@ from hydasklearn._update import apply_decision
 from hydasklearn._targets import encode_targets
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.weighting import (Decision, HydaLearn, bound_main_weight, crossfit_gains,
-                                   evidence_weights, gains_to_weights, per_unit_length,
-                                   reference_gains, smooth)
+                                   evidence_weights, gains_to_weights, moving_average_and_error,
+                                   moving_moments, per_unit_length, reference_gains,
+                                   relative_gains, smooth)
 
 KINDS = ["binary", "regression", "regression"]
 
@@ -231,7 +232,7 @@ def test_heldout_gains_measure_the_main_loss_on_another_batch(approximation):
 
 # ------------------------------------------------------------------ the weight rule
 def test_weights_follow_the_gains_and_negative_gains_get_zero():
-    weights = gains_to_weights(torch.tensor([3.0, 1.0, -2.0, 2.0]))
+    weights = gains_to_weights([3.0, 1.0, -2.0, 2.0])
     assert weights[2] == 0
     assert float(weights.sum()) == pytest.approx(4.0)
     assert float(weights[0] / weights[1]) == pytest.approx(3.0)
@@ -239,22 +240,22 @@ def test_weights_follow_the_gains_and_negative_gains_get_zero():
 
 
 def test_max_normalization_puts_the_largest_weight_at_one():
-    weights = gains_to_weights(torch.tensor([1.0, 4.0, 2.0]), normalization="max")
-    torch.testing.assert_close(weights, torch.tensor([0.25, 1.0, 0.5]))
+    weights = gains_to_weights([1.0, 4.0, 2.0], normalization="max")
+    np.testing.assert_allclose(weights, [0.25, 1.0, 0.5])
     with pytest.raises(ValueError, match="normalization"):
-        gains_to_weights(torch.tensor([1.0, 2.0]), normalization="softmax")
+        gains_to_weights([1.0, 2.0], normalization="softmax")
 
 
 @pytest.mark.parametrize("gains", [[-1.0, -2.0, 0.0], [0.0, 0.0, 0.0], [-1.0, float("nan"), 0.0]])
 @pytest.mark.parametrize("normalization, main_weight", [("sum", 3.0), ("max", 1.0)])
 def test_no_positive_gain_puts_all_weight_on_the_main_task(gains, normalization, main_weight):
-    weights = gains_to_weights(torch.tensor(gains), normalization)
-    torch.testing.assert_close(weights, torch.tensor([main_weight, 0.0, 0.0]))
+    weights = gains_to_weights(gains, normalization)
+    np.testing.assert_allclose(weights, [main_weight, 0.0, 0.0])
 
 
 def test_non_finite_gains_count_as_zero():
     weights = gains_to_weights(torch.tensor([1.0, float("nan"), float("inf"), -float("inf"), 1.0]))
-    torch.testing.assert_close(weights, torch.tensor([2.5, 0.0, 0.0, 0.0, 2.5]))
+    np.testing.assert_allclose(weights, [2.5, 0.0, 0.0, 0.0, 2.5])
 
 
 GAIN_OPTIONS = [("first_order", "batch"), ("first_order", "heldout"), ("exact", "batch"),
@@ -315,8 +316,8 @@ def test_weights_are_the_rule_applied_to_the_gains():
         decision = Paper(gain_data="batch", normalization=normalization).weigh(
             make_step(module, X, y))
         assert decision.gains[2] < 0 < decision.gains[1]
-        torch.testing.assert_close(decision.weights,
-                                   gains_to_weights(decision.gains, normalization))
+        np.testing.assert_allclose(decision.weights.numpy(),
+                                   gains_to_weights(decision.gains, normalization), rtol=1e-12)
         assert float(decision.weights[1] / decision.weights[0]) == pytest.approx(
             float(decision.gains[1] / decision.gains[0]))
 
@@ -360,8 +361,7 @@ def test_weight_and_gain_histories(normalization, row_check, gain_data):
     assert model.weight_history_.shape == model.gain_history_.shape == (n_steps, 3)
     assert np.all(np.isfinite(model.gain_history_))
     assert row_check(model.weight_history_)
-    expected = np.vstack([gains_to_weights(torch.tensor(row), normalization).numpy()
-                          for row in model.gain_history_])
+    expected = np.vstack([gains_to_weights(row, normalization) for row in model.gain_history_])
     np.testing.assert_allclose(model.weight_history_, expected, rtol=1e-5)
     assert len(np.unique(model.weight_history_[:, 1])) > 1  # set anew on every batch
     if gain_data == "batch":  # the main task's own gain eta |g_0|^2 is positive
@@ -421,7 +421,7 @@ def test_representation_weights_chosen_inside_one_backward_pass(stacked):
     reference = make_step(module, X, y)
     gains = 0.1 * (reference.representation_gradients @ reference.representation_gradients[0])
     torch.testing.assert_close(decision.gains, gains)
-    torch.testing.assert_close(decision.weights, gains_to_weights(gains))
+    np.testing.assert_allclose(decision.weights.numpy(), gains_to_weights(gains), rtol=1e-12)
     apply_decision(reference, Decision(decision.weights,
                                        head_weights=torch.ones(3, dtype=torch.float64)))
     for gradient, parameter in zip(got, module.parameters()):
@@ -558,30 +558,26 @@ def test_crossfit_removes_the_self_gain_of_pure_noise():
 
 
 def test_main_weight_floor_and_ceiling_keep_the_total():
-    weights = torch.tensor([0.5, 2.0, 0.5])
-    floored = bound_main_weight(weights, floor=1.0)
-    torch.testing.assert_close(floored, torch.tensor([1.0, 1.6, 0.4]))
-    ceiled = bound_main_weight(torch.tensor([2.5, 0.25, 0.25]), ceiling=2.0)
-    torch.testing.assert_close(ceiled, torch.tensor([2.0, 0.5, 0.5]))
-    inside = bound_main_weight(torch.tensor([1.5, 1.0, 0.5]), floor=1.0, ceiling=2.0)
-    torch.testing.assert_close(inside, torch.tensor([1.5, 1.0, 0.5]))
+    weights = np.array([0.5, 2.0, 0.5])
+    np.testing.assert_allclose(bound_main_weight(weights, floor=1.0), [1.0, 1.6, 0.4])
+    np.testing.assert_allclose(weights, [0.5, 2.0, 0.5])  # the input is left alone
+    np.testing.assert_allclose(bound_main_weight([2.5, 0.25, 0.25], ceiling=2.0),
+                               [2.0, 0.5, 0.5])
+    np.testing.assert_allclose(bound_main_weight([1.5, 1.0, 0.5], floor=1.0, ceiling=2.0),
+                               [1.5, 1.0, 0.5])
     # nothing to give weight to: all of it stays on the main task
-    alone = bound_main_weight(torch.tensor([3.0, 0.0, 0.0]), ceiling=1.0)
-    torch.testing.assert_close(alone, torch.tensor([3.0, 0.0, 0.0]))
+    np.testing.assert_allclose(bound_main_weight([3.0, 0.0, 0.0], ceiling=1.0), [3.0, 0.0, 0.0])
     # a floor above the total is capped at the total
-    torch.testing.assert_close(bound_main_weight(torch.tensor([0.0, 1.0]), floor=5.0),
-                               torch.tensor([1.0, 0.0]))
+    np.testing.assert_allclose(bound_main_weight([0.0, 1.0], floor=5.0), [1.0, 0.0])
 
 
 def test_smoothing_is_an_exponential_moving_average():
     average = None
     for value in ([1.0, 0.0], [0.0, 1.0], [0.0, 1.0]):
-        average = smooth(average, torch.tensor(value), 0.5)
-    torch.testing.assert_close(average, torch.tensor([0.25, 0.75]))
-    torch.testing.assert_close(smooth(torch.tensor([5.0]), torch.tensor([1.0]), 0.0),
-                               torch.tensor([1.0]))
-    torch.testing.assert_close(smooth(None, torch.tensor([float("nan"), 2.0]), 0.9),
-                               torch.tensor([0.0, 2.0]))
+        average = smooth(average, value, 0.5)
+    np.testing.assert_allclose(average, [0.25, 0.75])
+    np.testing.assert_allclose(smooth([5.0], [1.0], 0.0), [1.0])
+    np.testing.assert_allclose(smooth(None, [float("nan"), 2.0], 0.9), [0.0, 2.0])
 
 
 # ------------------------------------------------------------------ the strategy's new gain data
@@ -683,25 +679,55 @@ def test_between_measurements_the_weights_are_held_and_heads_learn_at_weight_one
 
 
 def test_evidence_weights_need_a_clear_average_to_switch_on_and_a_positive_one_to_stay():
-    mean = torch.tensor([0.3, 0.5, 0.1, -0.4, 0.1])
-    square = mean ** 2 + 1.0  # variance 1: standard error sqrt(0.1 / 1.9) = 0.23 at 0.9
-    torch.testing.assert_close(evidence_weights(mean, square, 0.9),
-                               torch.tensor([1.0, 1.0, 0.0, 0.0, 0.0]))
-    torch.testing.assert_close(evidence_weights(mean, square, 0.9, evidence=0.0),
-                               torch.tensor([1.0, 1.0, 1.0, 0.0, 1.0]))
+    mean = np.array([0.3, 0.5, 0.1, -0.4, 0.1])
+    error = np.full(5, 0.23)
+    np.testing.assert_array_equal(evidence_weights(mean, error), [1, 1, 0, 0, 0])
+    np.testing.assert_array_equal(evidence_weights(mean, error, evidence=0.0), [1, 1, 1, 0, 1])
     # hysteresis: a task already on stays on while its average is positive
-    previous = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0])
-    torch.testing.assert_close(evidence_weights(mean, square, 0.9, previous=previous),
-                               torch.tensor([1.0, 1.0, 1.0, 0.0, 0.0]))
+    previous = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(evidence_weights(mean, error, previous=previous),
+                                  [1, 1, 1, 0, 0])
     # with a release of 2 standard errors (0.46) it stays on until its average is below -0.46
-    torch.testing.assert_close(
-        evidence_weights(mean, square, 0.9, previous=previous, release=2.0),
-        torch.tensor([1.0, 1.0, 1.0, 1.0, 0.0]))
-    torch.testing.assert_close(
-        evidence_weights(mean - 0.6, square, 0.9, previous=torch.ones(5), release=2.0),
-        torch.tensor([1.0, 1.0, 0.0, 0.0, 0.0]))
+    np.testing.assert_array_equal(evidence_weights(mean, error, previous=previous, release=2.0),
+                                  [1, 1, 1, 1, 0])
+    np.testing.assert_array_equal(
+        evidence_weights(mean - 0.6, error, previous=np.ones(5), release=2.0), [1, 1, 0, 0, 0])
+    # an unknown error (one value so far) decides nothing: off stays off, on stays on
+    unknown = np.full(5, np.inf)
+    np.testing.assert_array_equal(evidence_weights(mean, unknown), [1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(
+        evidence_weights(mean, unknown, previous=np.ones(5), release=2.0), [1, 1, 1, 1, 1])
     # the main task always weighs 1, whatever its gain
-    torch.testing.assert_close(evidence_weights(-mean, square, 0.9)[0], torch.tensor(1.0))
+    assert evidence_weights(-mean, error)[0] == 1.0
+
+
+def test_moving_moments_give_the_unbiased_average_and_its_standard_error():
+    momentum = 0.9
+    values = np.random.RandomState(0).normal(size=(60, 2)) + [1.0, -2.0]
+    moments = None
+    for value in values:
+        moments = moving_moments(moments, value, momentum)
+    weights = momentum ** np.arange(len(values))[::-1]  # the newest value weighs most
+    weights = weights / weights.sum()
+    expected = weights @ values
+    mean, error = moving_average_and_error(moments)
+    np.testing.assert_allclose(mean, expected)
+    # the reliability-weighted sample variance, times sum(w^2) for normalised weights w
+    spread = weights @ (values - expected) ** 2 / (1 - np.sum(weights ** 2))
+    np.testing.assert_allclose(error, np.sqrt(spread * np.sum(weights ** 2)))
+    # after one value nothing is known about the spread; long runs tend to the EMA formula
+    assert np.all(np.isinf(moving_average_and_error(moving_moments(None, [1.0], 0.9))[1]))
+    constant = None
+    for i in range(2000):  # 0, 2, 0, 2, ...: mean 1, variance 1
+        constant = moving_moments(constant, [2.0 * (i % 2)], momentum)
+    _, error = moving_average_and_error(constant)
+    np.testing.assert_allclose(error, np.sqrt(1.0 * (1 - momentum) / (1 + momentum)), rtol=0.05)
+
+
+def test_relative_gains_subtract_a_share_of_the_main_tasks_own_gain():
+    np.testing.assert_allclose(relative_gains([2.0, 1.5, 0.2, float("nan")], 0.25),
+                               [2.0, 1.0, -0.3, -0.5])
+    np.testing.assert_allclose(relative_gains([2.0, 1.5], 0.0), [2.0, 1.5])
 
 
 def test_per_unit_length_divides_by_the_gradient_norm():
@@ -728,6 +754,7 @@ def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
     assert (params["rule"], params["unit_length"]) == ("evidence", True)
     assert (params["hysteresis"], params["release"], params["auxiliary_weight"]) == (True, 2.0, 2.0)
     assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 2)
+    assert params["gain_ratio"] == 0.2
     module, X, y = tiny_problem()
     strategy = started(HydaLearn())
     for _ in range(6):
@@ -743,15 +770,37 @@ def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
 def test_every_auxiliary_task_starts_on_and_a_clearly_harmful_one_is_switched_off():
     strategy = started(HydaLearn(gain_every=1))
     harmful = torch.tensor([1.0, 0.5, -1.0])
-    first = strategy.weights_from_gains(harmful)
-    # at the first measurement the spread is not known: the harmful task's average (-1) is below
-    # -2 standard errors of 0, so it is switched off at once; the helpful one weighs 2 x main
-    torch.testing.assert_close(first, torch.tensor([1.0, 2.0, 0.0]))
-    strategy = started(HydaLearn(gain_every=1))
+    # at the first measurement the spread is not known: every task stays on, at 2 x main
+    np.testing.assert_allclose(strategy.weights_from_gains(harmful), [0.6, 1.2, 1.2])
+    off_after = None
+    for step in range(1, 50):
+        noisy = harmful + torch.tensor([0.0, 0.1, 0.1]) * (-1) ** step
+        weights = strategy.weights_from_gains(noisy)
+        assert float(weights[1]) > 0  # the helpful task stays on
+        if off_after is None and float(weights[2]) == 0:
+            off_after = step
+    assert off_after is not None and off_after < 5  # clear harm is found within a few steps
+    assert float(weights[2]) == 0
+    strategy = started(HydaLearn(gain_every=1, gain_ratio=0.0))
     for step in range(300):  # a task whose gain is 0 on average is kept (no evidence of harm)
-        sign = -1.0 if step % 2 else 1.0  # (a negative first gain, of unknown spread, is off)
+        sign = -1.0 if step % 2 else 1.0
         weights = strategy.weights_from_gains(torch.tensor([1.0, 0.1 * sign, 0.2 * sign]))
         assert float(weights[1]) > 0 and float(weights[2]) > 0
+
+
+def test_gain_ratio_switches_off_a_task_that_helps_much_less_than_the_main_task():
+    """Gains of 5% of the main task's: kept on their own, off beside a fifth of the main's."""
+    weak = [torch.tensor([1.0, 0.05 + 0.02 * (-1) ** step]) for step in range(100)]
+    alone = started(HydaLearn(gain_every=1, gain_ratio=0.0), 2)
+    relative = started(HydaLearn(gain_every=1), 2)  # gain_ratio=0.2
+    for gains in weak:
+        kept, dropped = alone.weights_from_gains(gains), relative.weights_from_gains(gains)
+    assert float(kept[1]) > 0 and float(dropped[1]) == 0
+    # beside a noisy main task (gains around 0) the same task counts fully
+    relative = started(HydaLearn(gain_every=1), 2)
+    for step, gains in enumerate(weak):
+        weights = relative.weights_from_gains(gains * torch.tensor([(-1.0) ** step, 1.0]))
+    assert float(weights[1]) > 0
 
 
 @pytest.mark.parametrize("options, match", [

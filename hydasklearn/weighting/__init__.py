@@ -13,8 +13,11 @@ from ._gain_rules import (
     bound_main_weight,
     crossfit_gains,
     evidence_weights,
+    moving_average_and_error,
+    moving_moments,
     per_unit_length,
     reference_gains,
+    relative_gains,
     smooth,
 )
 from ._gcs import GradientCosineSimilarity
@@ -92,9 +95,12 @@ __all__ = [
     "bound_main_weight",
     "crossfit_gains",
     "evidence_weights",
+    "moving_average_and_error",
+    "moving_moments",
     "gains_to_weights",
     "per_unit_length",
     "reference_gains",
+    "relative_gains",
     "resolve_weighting",
     "smooth",
 ]

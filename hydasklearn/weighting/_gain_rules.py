@@ -1,8 +1,10 @@
 """HydaLearn's arithmetic as pure functions: gradients in, gains and weights out.
 
-Nothing here touches a network: every function takes tensors (per-task
-gradients, gains, weights) and returns a tensor, so that each can be checked
-with fake gradients whose inner products are known.
+Nothing here touches a network, so that each function can be checked with
+fake gradients whose inner products are known. The gain functions take the
+per-task gradients (tensors); the weight rules work on one short vector per
+step (one entry per task) and use NumPy, since on vectors that short torch's
+per-operation overhead would be most of a measured step's cost.
 
 - gains: :func:`reference_gains` (each task's gradient against one reference
   direction, e.g. the previous mini-batch's main-task gradient) and
@@ -10,14 +12,18 @@ with fake gradients whose inner products are known.
   the other's main-task gradient), and :func:`per_unit_length` (gains of
   steps of the same length along every task's direction);
 - weights: :func:`gains_to_weights` (HydaLearn's rule, weights proportional
-  to the positive gains), :func:`evidence_weights` (an auxiliary task at the
-  main task's weight while its average gain is clearly positive) and
+  to the positive gains), :func:`relative_gains` (an auxiliary task's gain
+  beside a share of the main task's own), :func:`evidence_weights` (an
+  auxiliary task on while its average score is clearly positive) and
   :func:`bound_main_weight` (a floor and a ceiling on the main task's share);
-- smoothing: :func:`smooth` (an exponential moving average across steps).
+- averages: :func:`smooth` (an exponential moving average across steps) and
+  :func:`moving_moments` with :func:`moving_average_and_error` (the same
+  average, unbiased, with its standard error).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 NORMALIZATIONS = ("sum", "max")
@@ -123,7 +129,7 @@ def gains_to_weights(gains, normalization="sum"):
 
     Parameters
     ----------
-    gains : Tensor of shape (n_tasks,)
+    gains : array-like of shape (n_tasks,)
         Main-task gain of a step along each task's gradient, main task first.
     normalization : {"sum", "max"}
         ``"sum"``: the weights sum to ``n_tasks`` (so equal weighting is all
@@ -131,7 +137,7 @@ def gains_to_weights(gains, normalization="sum"):
 
     Returns
     -------
-    Tensor of shape (n_tasks,)
+    ndarray of shape (n_tasks,)
         ``w_i / w_j = gain_i / gain_j`` among tasks with a positive gain; a
         task whose gain is <= 0 or not finite gets weight 0. When no gain is
         positive (every step would hurt the main task, gradients are zero, or
@@ -139,77 +145,169 @@ def gains_to_weights(gains, normalization="sum"):
 
     Examples
     --------
-    >>> import torch
-    >>> gains_to_weights(torch.tensor([2.0, 1.0, -1.0]))
-    tensor([2., 1., 0.])
-    >>> gains_to_weights(torch.tensor([0.0, -1.0]), normalization="max")
-    tensor([1., 0.])
+    >>> gains_to_weights([2.0, 1.0, -1.0])
+    array([2., 1., 0.])
+    >>> gains_to_weights([0.0, -1.0], normalization="max")
+    array([1., 0.])
     """
     if normalization not in NORMALIZATIONS:
         raise ValueError(f"Unknown normalization {normalization!r}; "
                          f"expected one of {NORMALIZATIONS}.")
-    positive = torch.nan_to_num(gains, nan=0.0, posinf=0.0, neginf=0.0).clamp_(min=0)
-    scale = positive.sum() / len(gains) if normalization == "sum" else positive.max()
-    if not bool(scale > 0):
-        positive = torch.zeros_like(gains)
+    positive = np.clip(_finite(gains), 0, None)
+    scale = positive.sum() / len(positive) if normalization == "sum" else positive.max()
+    if not scale > 0:
+        positive = np.zeros_like(positive)
         positive[0] = 1.0
-        scale = 1.0 / len(gains) if normalization == "sum" else 1.0
+        scale = 1.0 / len(positive) if normalization == "sum" else 1.0
     return positive / scale
 
 
-def evidence_weights(mean, mean_square, momentum, evidence=2.0, previous=None, release=0.0):
+def evidence_weights(mean, error, evidence=2.0, previous=None, release=0.0):
     """Weights from the evidence that each auxiliary task helps: main 1, auxiliary 0 or 1.
 
-    An auxiliary task joins the trunk's update, at the main task's weight,
-    while the moving average of its gain is more than ``evidence`` standard
-    errors above 0; otherwise it gets weight 0. The standard error of an
-    exponential moving average with momentum ``m`` of values with variance
-    ``v`` is ``sqrt(v (1 - m) / (1 + m))``. A gain that is zero on average
-    (a pure-noise task) passes only by chance, whatever its spread; a task
+    An auxiliary task joins the trunk's update while the average of its
+    score (its gain, or its gain less a share of the main task's, see
+    :func:`relative_gains`) is more than ``evidence`` standard errors above
+    0; otherwise it gets weight 0. A score that is zero on average (a
+    pure-noise task) passes only by chance, whatever its spread; a task
     whose step helps the main task on batch after batch passes for good.
 
     Parameters
     ----------
-    mean, mean_square : Tensor of shape (n_tasks,)
-        Moving averages of the gains and of their squares, main task first.
-    momentum : float in (0, 1)
-        Of those moving averages.
+    mean, error : array-like of shape (n_tasks,)
+        Average score of every task (main task first) and its standard
+        error (see :func:`moving_moments`; ``inf`` while it is not known).
     evidence : float, default=2.0
         Standard errors the average must clear.
-    previous : Tensor of shape (n_tasks,) or None
-        The weights of the previous step. A task already at weight 1 stays
-        there while its average gain is above ``-release`` standard errors
-        (hysteresis; a gain that is exactly 0, a task with no labels, does
-        not keep it on): evidence is
-        needed to switch a task on, not to keep it on, so that a helpful
-        task whose average hovers near the threshold is not switched on and
-        off from batch to batch.
+    previous : array-like of shape (n_tasks,) or None
+        The weights of the previous step. A task already on stays on while
+        its average is above ``-release`` standard errors (hysteresis; an
+        average that is exactly 0, a task with no labels, does not keep it
+        on): evidence is needed to switch a task on, not to keep it on, so
+        that a task whose average hovers near the threshold is not switched
+        on and off from batch to batch.
     release : float, default=0.0
         With ``previous``: a task that is on is switched off only once its
-        average gain is more than ``release`` standard errors below 0 (0:
-        as soon as it is not positive).
+        average is more than ``release`` standard errors below 0 (0: as soon
+        as it is not positive).
 
     Returns
     -------
-    Tensor of shape (n_tasks,)
+    ndarray of shape (n_tasks,)
         1 for the main task; 1 or 0 for every auxiliary task.
 
     Examples
     --------
-    >>> import torch
-    >>> mean = torch.tensor([1.0, 0.5, 0.1, -0.4])
-    >>> square = mean ** 2 + torch.tensor([1.0, 1.0, 1.0, 1.0])  # variance 1
-    >>> evidence_weights(mean, square, momentum=0.9)  # standard error 0.23
-    tensor([1., 1., 0., 0.])
+    >>> evidence_weights([1.0, 0.5, 0.1, -0.4], error=[0.2, 0.2, 0.2, 0.2])
+    array([1., 1., 0., 0.])
+    >>> evidence_weights([1.0, 0.5, 0.1, -0.4], [0.2, 0.2, 0.2, 0.2],
+    ...                  previous=[1, 1, 1, 1], release=2.0)
+    array([1., 1., 1., 0.])
     """
-    variance = (mean_square - mean ** 2).clamp(min=0)
-    error = torch.sqrt(variance * ((1 - momentum) / (1 + momentum)))
-    on = (mean > evidence * error) & (mean > 0)
-    if previous is not None:
-        on |= (previous > 0) & (mean > -release * error) & (mean != 0)
-    weights = on.to(mean)
+    mean, error = _array(mean), _array(error)
+    with np.errstate(invalid="ignore"):  # inf * 0 where nothing is known yet
+        on = (mean > evidence * error) & (mean > 0)
+        if previous is not None:
+            on |= (_array(previous) > 0) & (mean > -release * error) & (mean != 0)
+    weights = on.astype(float)
     weights[0] = 1.0
     return weights
+
+
+def relative_gains(gains, ratio):
+    """Each auxiliary task's gain less ``ratio`` times the main task's own gain.
+
+    Per unit length (:func:`per_unit_length`) a gain is ``|reference|`` times
+    the cosine of the task's direction with the reference (the main-task
+    gradient on other samples). A positive ``gains[k] - ratio * gains[0]``
+    says that task k's direction agrees with the reference at least
+    ``ratio`` times as well as the main task's own: a task that is nearly
+    orthogonal to a clean main task (a small positive gain) then counts as
+    no help, since it only takes the trunk's capacity, while beside a noisy
+    main task (whose own gain is small) a related task counts fully.
+
+    Parameters
+    ----------
+    gains : array-like of shape (n_tasks,)
+    ratio : float
+        0 returns the gains.
+
+    Returns
+    -------
+    ndarray of shape (n_tasks,)
+        The main task's entry is its gain.
+
+    Examples
+    --------
+    >>> relative_gains([2.0, 1.5, 0.2], ratio=0.25)
+    array([ 2. ,  1. , -0.3])
+    """
+    relative = _finite(gains)
+    relative[1:] -= ratio * relative[0]
+    return relative
+
+
+def moving_moments(moments, values, momentum):
+    """One step of an exponential moving average that also knows its own precision.
+
+    ``moments`` holds four rows of shape (n_values,): the total weight
+    ``1 - m^t`` of the ``t`` values so far, the weighted sum of the values,
+    of their squares, and the sum of the squared weights. The average is
+    then not biased towards its first value, and its standard error (see
+    :func:`moving_average_and_error`) accounts for how few values it holds.
+
+    Parameters
+    ----------
+    moments : ndarray of shape (4, n_values) or None
+        None before the first value.
+    values : array-like of shape (n_values,)
+        Non-finite entries count as 0.
+    momentum : float in (0, 1)
+
+    Returns
+    -------
+    ndarray of shape (4, n_values)
+
+    Examples
+    --------
+    >>> moments = moving_moments(None, [1.0], 0.5)
+    >>> moments = moving_moments(moments, [3.0], 0.5)
+    >>> moving_average_and_error(moments)[0]  # weights 1/4 and 1/2, then / 3/4
+    array([2.33333333])
+    """
+    values = _finite(values)
+    update = np.stack([np.ones_like(values), values, values ** 2,
+                       np.full_like(values, 1 - momentum)])
+    if moments is None:
+        return (1 - momentum) * update
+    decay = np.array([[momentum], [momentum], [momentum], [momentum ** 2]])
+    return decay * moments + (1 - momentum) * update
+
+
+def moving_average_and_error(moments):
+    """The average of :func:`moving_moments` and its standard error.
+
+    The variance is the weighted sample variance, corrected for the number
+    of values the weights amount to, and the error is
+    ``sqrt(variance * sum(w^2)) / sum(w)``: for long runs
+    ``sqrt(variance (1 - m) / (1 + m))``; after one value it is ``inf``
+    (nothing is known about the spread yet).
+
+    Parameters
+    ----------
+    moments : ndarray of shape (4, n_values)
+
+    Returns
+    -------
+    mean, error : ndarray of shape (n_values,)
+    """
+    total, weighted, squares, square_weights = moments
+    mean = weighted / total
+    spread = np.clip(squares / total - mean ** 2, 0, None)
+    concentration = square_weights / total ** 2  # 1 / the effective number of values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = np.where(concentration < 1, spread / (1 - concentration), np.inf)
+    return mean, np.sqrt(variance * concentration)
 
 
 def bound_main_weight(weights, floor=0.0, ceiling=None):
@@ -217,7 +315,7 @@ def bound_main_weight(weights, floor=0.0, ceiling=None):
 
     Parameters
     ----------
-    weights : Tensor of shape (n_tasks,)
+    weights : array-like of shape (n_tasks,)
         Non-negative weights, main task first (e.g. from
         :func:`gains_to_weights`); their sum ``T`` is kept.
     floor : float, default=0.0
@@ -233,7 +331,7 @@ def bound_main_weight(weights, floor=0.0, ceiling=None):
 
     Returns
     -------
-    Tensor of shape (n_tasks,)
+    ndarray of shape (n_tasks,)
         The main weight clipped to ``[floor, ceiling]`` (and to ``[0, T]``);
         the auxiliary weights rescaled in proportion so that the sum is still
         ``T``. When every auxiliary weight is 0 there is nothing to rescale
@@ -241,21 +339,19 @@ def bound_main_weight(weights, floor=0.0, ceiling=None):
 
     Examples
     --------
-    >>> import torch
-    >>> bound_main_weight(torch.tensor([0.5, 2.0, 0.5]), floor=1.0)
-    tensor([1.0000, 1.6000, 0.4000])
-    >>> bound_main_weight(torch.tensor([2.5, 0.5, 0.0]), ceiling=2.0)
-    tensor([2., 1., 0.])
+    >>> bound_main_weight([0.5, 2.0, 0.5], floor=1.0)
+    array([1. , 1.6, 0.4])
+    >>> bound_main_weight([2.5, 0.5, 0.0], ceiling=2.0)
+    array([2., 1., 0.])
     """
-    total = weights.sum()
-    auxiliary = weights[1:].sum()
-    if not bool(auxiliary > 0):
-        return weights.clone()
-    high = total if ceiling is None else torch.clamp(total.new_tensor(float(ceiling)), max=total)
-    main = torch.clamp(weights[0], min=min(float(floor), float(total)), max=high)
-    bounded = weights.clone()
+    bounded = _array(weights)
+    total, auxiliary = bounded.sum(), bounded[1:].sum()
+    if not auxiliary > 0 or (floor <= 0 and ceiling is None):
+        return bounded
+    high = total if ceiling is None else min(float(ceiling), total)
+    main = min(max(bounded[0], min(float(floor), total)), high)
+    bounded[1:] *= (total - main) / auxiliary
     bounded[0] = main
-    bounded[1:] = weights[1:] * ((total - main) / auxiliary)
     return bounded
 
 
@@ -264,27 +360,40 @@ def smooth(previous, current, momentum):
 
     Parameters
     ----------
-    previous : Tensor or None
+    previous : array-like or None
         The average so far; ``None`` at the first step (the average starts at
         ``current``).
-    current : Tensor
+    current : array-like
         This step's value. Non-finite entries count as 0.
     momentum : float in [0, 1)
         0 returns ``current``: no smoothing.
 
     Returns
     -------
-    Tensor
+    ndarray
 
     Examples
     --------
-    >>> import torch
-    >>> smooth(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0]), 0.75)
-    tensor([0.7500, 0.2500])
-    >>> smooth(None, torch.tensor([2.0]), 0.9)
-    tensor([2.])
+    >>> smooth([1.0, 0.0], [0.0, 1.0], 0.75)
+    array([0.75, 0.25])
+    >>> smooth(None, [2.0], 0.9)
+    array([2.])
     """
-    current = torch.nan_to_num(current, nan=0.0, posinf=0.0, neginf=0.0)
+    current = _finite(current)
     if previous is None or momentum == 0:
         return current
-    return momentum * previous + (1 - momentum) * current
+    return momentum * _array(previous) + (1 - momentum) * current
+
+
+def _array(values):
+    """A float64 NumPy copy of an array-like or a tensor (on any device)."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    return np.array(values, dtype=float)
+
+
+def _finite(values):
+    """A float64 copy of ``values`` with non-finite entries set to 0."""
+    finite = _array(values)
+    finite[~np.isfinite(finite)] = 0.0  # cheaper than np.nan_to_num on short vectors
+    return finite

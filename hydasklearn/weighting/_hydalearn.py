@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
+import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -13,6 +14,9 @@ from ._gain_rules import (
     bound_main_weight,
     evidence_weights,
     gains_to_weights,
+    moving_average_and_error,
+    moving_moments,
+    relative_gains,
     smooth,
 )
 from ._hydalearn_gains import GainEstimation
@@ -170,6 +174,12 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         Under ``rule="evidence"``: the weight of an auxiliary task that is on,
         in units of the main task's (before the ``normalization``). 1: the
         same as the main task.
+    gain_ratio : float, default=0.2
+        Under ``rule="evidence"``: the evidence is weighed on each auxiliary
+        task's gain less ``gain_ratio`` times the main task's own gain
+        (:func:`~hydasklearn.weighting.relative_gains`), so that a task must
+        help the main task at least that share as much as the main task's
+        own step does. 0: on its gain alone.
     weigh_heads : bool, default=False
         Whether the weights also scale each head's own gradient (the gradient
         of ``sum_k w_k L_k`` taken literally). By default every head learns
@@ -181,7 +191,7 @@ class HydaLearn(GainEstimation, WeightingStrategy):
 
     Attributes
     ----------
-    smoothed_gains_ : Tensor of shape (n_tasks,) or None
+    smoothed_gains_ : ndarray of shape (n_tasks,) or None
         The moving average of the gains after the last measurement.
 
     Notes
@@ -244,6 +254,7 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         "hysteresis": ["boolean"],
         "release": [Interval(Real, 0, None, closed="left")],
         "auxiliary_weight": [Interval(Real, 0, None, closed="neither")],
+        "gain_ratio": [Interval(Real, 0, None, closed="left")],
         "weigh_heads": ["boolean"],
     }
 
@@ -251,7 +262,7 @@ class HydaLearn(GainEstimation, WeightingStrategy):
                  normalization="sum", smoothing=0.99, min_main_weight=0.0, max_main_weight=None,
                  gain_every=2, unit_length=True, rule="evidence", evidence=2.0,
                  reference_momentum=0.9, hysteresis=True, release=2.0, auxiliary_weight=2.0,
-                 weigh_heads=False):
+                 gain_ratio=0.2, weigh_heads=False):
         self.approximation = approximation
         self.gain_data = gain_data
         self.step_size = step_size
@@ -267,6 +278,7 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         self.hysteresis = hysteresis
         self.release = release
         self.auxiliary_weight = auxiliary_weight
+        self.gain_ratio = gain_ratio
         self.weigh_heads = weigh_heads
 
     def start(self, task_names, task_types, random_state=None):
@@ -291,7 +303,7 @@ class HydaLearn(GainEstimation, WeightingStrategy):
                 f"{self.max_main_weight!r}.")
         self.reference_ = None  # the main-task gradient of the last batch gains were measured on
         self.smoothed_gains_ = None
-        self.smoothed_squares_ = None
+        self._moments = None  # the evidence rule's moving moments of the scores
         self.n_steps_ = 0
         self._held = None  # (weights, gains) of the last measurement
         self._gates = None  # the evidence rule's last 0/1 weights
@@ -330,7 +342,9 @@ class HydaLearn(GainEstimation, WeightingStrategy):
     def weights_from_gains(self, gains):
         """This step's weights: the gains smoothed, the weight rule, the main task's bounds.
 
-        Updates the moving average of the gains (``smoothed_gains_``).
+        Updates the moving average of the gains (``smoothed_gains_``). The
+        arithmetic is on NumPy vectors of n_tasks entries (see
+        ``_gain_rules``); only the result is a tensor again.
 
         Parameters
         ----------
@@ -341,22 +355,27 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         Tensor of shape (n_tasks,)
         """
         momentum = self.smoothing ** self.gain_every  # the same time constant in steps
-        gains = torch.nan_to_num(gains.detach(), nan=0.0, posinf=0.0, neginf=0.0)
-        self.smoothed_gains_ = smooth(getattr(self, "smoothed_gains_", None), gains, momentum)
+        values = gains.detach().cpu().numpy()
+        self.smoothed_gains_ = smooth(getattr(self, "smoothed_gains_", None), values, momentum)
         if self.rule == "evidence":
-            self.smoothed_squares_ = smooth(getattr(self, "smoothed_squares_", None),
-                                            gains ** 2, momentum)
-            gates = getattr(self, "_gates", None)
-            if gates is None:  # every task starts on, as under equal weighting
-                gates = torch.ones_like(gains)
-            chosen = evidence_weights(self.smoothed_gains_, self.smoothed_squares_, momentum,
-                                      self.evidence, gates if self.hysteresis else None,
-                                      self.release)
-            self._gates = chosen
-            weights = chosen.clone()
-            weights[1:] *= self.auxiliary_weight
-            weights = weights * (len(chosen) / weights.sum())
+            weights = self._evidence_rule(values, momentum)
         else:
             weights = gains_to_weights(self.smoothed_gains_, "sum")
         weights = bound_main_weight(weights, self.min_main_weight, self.max_main_weight)
-        return weights / weights.max() if self.normalization == "max" else weights
+        if self.normalization == "max":
+            weights = weights / weights.max()
+        return torch.as_tensor(weights, dtype=gains.dtype, device=gains.device)
+
+    def _evidence_rule(self, gains, momentum):
+        scores = relative_gains(gains, self.gain_ratio)
+        self._moments = moving_moments(getattr(self, "_moments", None), scores, momentum)
+        mean, error = moving_average_and_error(self._moments)
+        gates = getattr(self, "_gates", None)
+        if gates is None:  # every task starts on, as under equal weighting
+            gates = np.ones_like(mean)
+        gates = evidence_weights(mean, error, self.evidence,
+                                 gates if self.hysteresis else None, self.release)
+        self._gates = gates
+        weights = gates.copy()
+        weights[1:] *= self.auxiliary_weight
+        return weights * (len(weights) / weights.sum())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from ._gain_rules import crossfit_gains, per_unit_length, reference_gains, smooth
+from ._gain_rules import crossfit_gains, per_unit_length, reference_gains
 
 
 class GainEstimation:
@@ -61,8 +61,10 @@ class GainEstimation:
                 reference = reference[step.last_shared_layer_slice]
         else:  # "previous" or "running": from earlier batches only
             reference = getattr(self, "reference_", None)
-            momentum = self.reference_momentum if source == "running" else 0.0
-            self.reference_ = smooth(reference, gradients[0].detach(), momentum).clone()
+            current = torch.nan_to_num(gradients[0].detach(), nan=0.0, posinf=0.0, neginf=0.0)
+            if source == "running" and reference is not None:
+                current = torch.lerp(current, reference, self.reference_momentum)
+            self.reference_ = current.clone()
             if reference is None:  # the first step: the batch's own main gradient
                 reference = gradients[0]
         gains = reference_gains(gradients, reference, eta)
