@@ -754,7 +754,7 @@ def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
     assert (params["rule"], params["unit_length"]) == ("evidence", True)
     assert (params["hysteresis"], params["release"], params["auxiliary_weight"]) == (True, 2.0, 2.0)
     assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 2)
-    assert params["gain_ratio"] == 0.2
+    assert params["gain_ratio"] == 0.0
     module, X, y = tiny_problem()
     strategy = started(HydaLearn())
     for _ in range(6):
@@ -781,7 +781,7 @@ def test_every_auxiliary_task_starts_on_and_a_clearly_harmful_one_is_switched_of
             off_after = step
     assert off_after is not None and off_after < 5  # clear harm is found within a few steps
     assert float(weights[2]) == 0
-    strategy = started(HydaLearn(gain_every=1, gain_ratio=0.0))
+    strategy = started(HydaLearn(gain_every=1))
     for step in range(300):  # a task whose gain is 0 on average is kept (no evidence of harm)
         sign = -1.0 if step % 2 else 1.0
         weights = strategy.weights_from_gains(torch.tensor([1.0, 0.1 * sign, 0.2 * sign]))
@@ -791,13 +791,13 @@ def test_every_auxiliary_task_starts_on_and_a_clearly_harmful_one_is_switched_of
 def test_gain_ratio_switches_off_a_task_that_helps_much_less_than_the_main_task():
     """Gains of 5% of the main task's: kept on their own, off beside a fifth of the main's."""
     weak = [torch.tensor([1.0, 0.05 + 0.02 * (-1) ** step]) for step in range(100)]
-    alone = started(HydaLearn(gain_every=1, gain_ratio=0.0), 2)
-    relative = started(HydaLearn(gain_every=1), 2)  # gain_ratio=0.2
+    alone = started(HydaLearn(gain_every=1), 2)  # gain_ratio=0
+    relative = started(HydaLearn(gain_every=1, gain_ratio=0.2), 2)
     for gains in weak:
         kept, dropped = alone.weights_from_gains(gains), relative.weights_from_gains(gains)
     assert float(kept[1]) > 0 and float(dropped[1]) == 0
     # beside a noisy main task (gains around 0) the same task counts fully
-    relative = started(HydaLearn(gain_every=1), 2)
+    relative = started(HydaLearn(gain_every=1, gain_ratio=0.2), 2)
     for step, gains in enumerate(weak):
         weights = relative.weights_from_gains(gains * torch.tensor([(-1.0) ** step, 1.0]))
     assert float(weights[1]) > 0
