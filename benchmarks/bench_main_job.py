@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 
 import torch
-
 from _registry import resolve
+
 from hydasklearn._cli import compare_weightings, standard_error
 
 BASELINES = ("single-task", "equal")

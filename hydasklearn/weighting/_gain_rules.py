@@ -204,11 +204,11 @@ def evidence_weights(mean, error, evidence=2.0, previous=None, release=0.0):
     ...                  previous=[1, 1, 1, 1], release=2.0)
     array([1., 1., 1., 0.])
     """
-    mean, error = _array(mean), _array(error)
+    mean, error = as_vector(mean), as_vector(error)
     with np.errstate(invalid="ignore"):  # inf * 0 where nothing is known yet
         on = (mean > evidence * error) & (mean > 0)
         if previous is not None:
-            on |= (_array(previous) > 0) & (mean > -release * error) & (mean != 0)
+            on |= (as_vector(previous) > 0) & (mean > -release * error) & (mean != 0)
     weights = on.astype(float)
     weights[0] = 1.0
     return weights
@@ -344,7 +344,7 @@ def bound_main_weight(weights, floor=0.0, ceiling=None):
     >>> bound_main_weight([2.5, 0.5, 0.0], ceiling=2.0)
     array([2., 1., 0.])
     """
-    bounded = _array(weights)
+    bounded = as_vector(weights)
     total, auxiliary = bounded.sum(), bounded[1:].sum()
     if not auxiliary > 0 or (floor <= 0 and ceiling is None):
         return bounded
@@ -382,18 +382,18 @@ def smooth(previous, current, momentum):
     current = _finite(current)
     if previous is None or momentum == 0:
         return current
-    return momentum * _array(previous) + (1 - momentum) * current
+    return momentum * as_vector(previous) + (1 - momentum) * current
 
 
-def _array(values):
-    """A float64 NumPy copy of an array-like or a tensor (on any device)."""
+def as_vector(values):
+    """A float64 NumPy copy of an array-like or a tensor (of any dtype, on any device)."""
     if isinstance(values, torch.Tensor):
-        values = values.detach().cpu().numpy()
+        values = values.detach().to("cpu", torch.float64).numpy()
     return np.array(values, dtype=float)
 
 
 def _finite(values):
     """A float64 copy of ``values`` with non-finite entries set to 0."""
-    finite = _array(values)
+    finite = as_vector(values)
     finite[~np.isfinite(finite)] = 0.0  # cheaper than np.nan_to_num on short vectors
     return finite

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._base import Decision, WeightingStrategy
 from ._gain_rules import (
     NORMALIZATIONS,
+    as_vector,
     bound_main_weight,
     evidence_weights,
     gains_to_weights,
@@ -211,8 +212,8 @@ class HydaLearn(GainEstimation, WeightingStrategy):
     gradients are zero), the whole weight goes to the main task. With a single
     task the weight is 1 and no gradient is computed. Under
     ``rule="evidence"`` the spread of a task's scores is not known at the
-    first measurement, so the first measurement switches nothing (every task
-    stays as it started); the standard error accounts for how few
+    first measurement, so the first measurement switches nothing (under
+    ``hysteresis`` every task stays on, otherwise off); the standard error accounts for how few
     measurements the moving average holds, so the evidence tightens as it
     fills (:func:`~hydasklearn.weighting.moving_average_and_error`). With
     ``gain_data="previous"`` the first step, which has no previous batch,
@@ -365,7 +366,7 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         Tensor of shape (n_tasks,)
         """
         momentum = self.smoothing ** self.gain_every  # the same time constant in steps
-        values = gains.detach().cpu().numpy()
+        values = as_vector(gains)
         self.smoothed_gains_ = smooth(getattr(self, "smoothed_gains_", None), values, momentum)
         if self.rule == "evidence":
             weights = self._evidence_rule(values, momentum)
@@ -377,6 +378,7 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         return torch.as_tensor(weights, dtype=gains.dtype, device=gains.device)
 
     def _evidence_rule(self, gains, momentum):
+        """The evidence rule's weights (NumPy), updating its moving moments and gates."""
         scores = relative_gains(gains, self.gain_ratio)
         self._moments = moving_moments(getattr(self, "_moments", None), scores, momentum)
         mean, error = moving_average_and_error(self._moments)
