@@ -123,19 +123,13 @@ CONFIGURATIONS = {
                                             max_main_weight=1.5),
     # Issue 13, second round: tasks start on and are switched off only on evidence of harm
     # (hysteresis with release 2), and an auxiliary task that is on weighs more than the main.
-    "latch": Variant(gain_data="previous", unit_length=True, smoothing=0.99, rule="evidence",
-                     hysteresis=True, release=2.0),
-    "aux weight 2": Variant(gain_data="previous", unit_length=True, smoothing=0.99,
-                            rule="evidence", auxiliary_weight=2.0),
+    "latch": Variant(**{**LATCH, "auxiliary_weight": 1.0}),
+    "aux weight 2": Variant(**{**LATCH, "hysteresis": False, "release": 0.0}),
     "latch aux weight 2": Variant(**LATCH),
     **{f"latch aux weight 2 every {every}": Variant(**LATCH, gain_every=every)
        for every in (2, 3, 4)},
-    "latch aux weight 1.5": Variant(gain_data="previous", unit_length=True, smoothing=0.99,
-                                    rule="evidence", hysteresis=True, release=2.0,
-                                    auxiliary_weight=1.5),
-    "latch aux weight 3": Variant(gain_data="previous", unit_length=True, smoothing=0.99,
-                                  rule="evidence", hysteresis=True, release=2.0,
-                                  auxiliary_weight=3.0),
+    "latch aux weight 1.5": Variant(**{**LATCH, "auxiliary_weight": 1.5}),
+    "latch aux weight 3": Variant(**{**LATCH, "auxiliary_weight": 3.0}),
     # Third round: an auxiliary task must help at least a share of what the main task's own
     # step does (gain_ratio), measuring every second step.
     **{f"gain ratio {ratio}": Variant(**LATCH, gain_every=2, gain_ratio=ratio)

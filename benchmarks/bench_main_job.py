@@ -19,7 +19,7 @@ import argparse
 import torch
 from _registry import resolve
 
-from hydasklearn._cli import compare_weightings, standard_error
+from hydasklearn._cli import compare_weightings, difference_to_better, standard_error
 
 BASELINES = ("single-task", "equal")
 
@@ -41,9 +41,7 @@ def main(argv=None):
     for name, method in methods.items():
         cells = []
         for scenario in scenarios:
-            scores = results[scenario]
-            better = max(BASELINES, key=lambda m: scores[m]["auc"].mean())
-            difference = scores[method]["auc"] - scores[better]["auc"]
+            better, difference = difference_to_better(results[scenario], method)
             cells.append(f"{difference.mean():+.4f} ± {standard_error(difference):.4f} "
                          f"(vs {better})")
         print(f"| {name} | " + " | ".join(cells) + " |")

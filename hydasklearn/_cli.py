@@ -104,6 +104,26 @@ def format_table(results):
     return "\n".join(lines)
 
 
+def difference_to_better(per_method, method):
+    """``method``'s paired differences (one per seed) to the better of the references.
+
+    Parameters
+    ----------
+    per_method : dict
+        One scenario of :func:`compare_weightings`.
+    method : str
+
+    Returns
+    -------
+    better : str
+        Whichever of single-task learning and equal weighting scored higher
+        on average.
+    difference : ndarray of shape (n_seeds,)
+    """
+    better = max(("single-task", "equal"), key=lambda m: per_method[m]["auc"].mean())
+    return better, per_method[method]["auc"] - per_method[better]["auc"]
+
+
 def conclusion(results, method="hydalearn"):
     """One line, computed from the numbers: ``method`` against the better of the references.
 
@@ -113,8 +133,7 @@ def conclusion(results, method="hydalearn"):
     """
     parts, kept = [], 0
     for scenario, per_method in results.items():
-        better = max(("single-task", "equal"), key=lambda m: per_method[m]["auc"].mean())
-        difference = per_method[method]["auc"] - per_method[better]["auc"]
+        better, difference = difference_to_better(per_method, method)
         error = standard_error(difference)
         kept += difference.mean() >= -error
         parts.append(f"{scenario}: {difference.mean():+.4f} ± {error:.4f} vs {better}")
