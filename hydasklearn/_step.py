@@ -20,6 +20,7 @@ from ._layout import ParameterLayout, network_layouts
 from ._losses import per_sample_loss
 from ._representation import backward_through_heads, head_readers
 from ._step_gain_data import GainData
+from ._written_backward import network_jacobian
 
 
 class TrainingStep(GainData):
@@ -49,6 +50,12 @@ class TrainingStep(GainData):
         ``module`` (the net builds it once per fit); None builds it here.
     sample_weight : Tensor of shape (batch_size,) or None
         The user's row weights, already applied in ``losses``.
+    record : tuple or None
+        Every layer's output on ``X``, from
+        :func:`~hydasklearn._written_backward.record_forward`, when
+        ``losses`` were computed from those outputs: :attr:`jacobian` is then
+        computed by a written-out backward pass (faster than autograd's
+        batched one). None: by autograd.
 
     Attributes
     ----------
@@ -56,7 +63,7 @@ class TrainingStep(GainData):
     """
 
     def __init__(self, module, criterion, X, y, representation, losses, learning_rate,
-                 index=0, sample_batch=None, layouts=None, sample_weight=None):
+                 index=0, sample_batch=None, layouts=None, sample_weight=None, record=None):
         self.module = module
         self.criterion = criterion
         self.X = X
@@ -68,6 +75,7 @@ class TrainingStep(GainData):
         self.sample_weight = sample_weight
         self._sample_batch = sample_batch
         self._layouts = layouts
+        self.record = record
         self.n_tasks = len(losses)
 
     # Layouts are looked up only when a strategy needs gradients: a strategy
@@ -111,9 +119,16 @@ class TrainingStep(GainData):
         """Per-task gradients of all parameters, shape (n_tasks, n_parameters).
 
         Columns ``[:n_shared]`` are the trunk's parameters, the rest the heads'.
-        One batched backward pass (``is_grads_batched``) computes every row.
+        Computed from the :attr:`record` by a written-out backward pass
+        (:func:`~hydasklearn._written_backward.network_jacobian`) where there
+        is one, else by one batched backward pass (``is_grads_batched``).
         """
         layout = self.trunk_layout.concatenated(self.head_layout)
+        if self.record is not None:
+            written = network_jacobian(self.module, self.record, self.losses)
+            if written is not None:
+                return layout.flatten([written.get(p) for p in layout.parameters],
+                                      n_rows=self.n_tasks)
         gradients = torch.autograd.grad(
             self.losses, layout.parameters, grad_outputs=self._identity(),
             is_grads_batched=True, retain_graph=True, allow_unused=True,

@@ -24,6 +24,7 @@ from ._losses import split_targets
 from ._network import evaluate_network
 from ._step import TrainingStep
 from ._update import apply_decision
+from ._written_backward import record_forward
 from .weighting import resolve_weighting
 
 
@@ -133,14 +134,13 @@ class MultiTaskNet(NeuralNet):
         X, targets = batch
         y, sample_weight = split_targets(targets)
         module = self.module_
-        representation = module.trunk(X)
-        outputs = module.forward_heads(representation)
+        representation, outputs, record = record_forward(module, X)
         losses = self.criterion_.task_losses(outputs, y, sample_weight)
         step = TrainingStep(
             module, self.criterion_, X, y, representation, losses,
             learning_rate=self.optimizer_.param_groups[0]["lr"], index=self.step_counts_[0],
             sample_batch=self.sample_training_batch, layouts=self.layouts_,
-            sample_weight=sample_weight,
+            sample_weight=sample_weight, record=record,
         )
         decision = apply_decision(step, self.weighting_.decide(step))
         self.step_counts_[0] += 1

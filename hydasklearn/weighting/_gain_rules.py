@@ -276,12 +276,16 @@ def moving_moments(moments, values, momentum):
     array([2.33333333])
     """
     values = _finite(values)
-    update = np.stack([np.ones_like(values), values, values ** 2,
-                       np.full_like(values, 1 - momentum)])
-    if moments is None:
-        return (1 - momentum) * update
-    decay = np.array([[momentum], [momentum], [momentum], [momentum ** 2]])
-    return decay * moments + (1 - momentum) * update
+    fresh = 1 - momentum
+    updated = np.zeros((4, len(values))) if moments is None else momentum * moments
+    updated[3] *= momentum  # squared weights decay by momentum ** 2
+    # Row by row rather than a stacked update: on a few tasks NumPy's
+    # per-call overhead is the cost.
+    updated[0] += fresh
+    updated[1] += fresh * values
+    updated[2] += fresh * values * values
+    updated[3] += fresh * fresh
+    return updated
 
 
 def moving_average_and_error(moments):
@@ -303,10 +307,10 @@ def moving_average_and_error(moments):
     """
     total, weighted, squares, square_weights = moments
     mean = weighted / total
-    spread = np.clip(squares / total - mean ** 2, 0, None)
+    spread = np.maximum(squares / total - mean * mean, 0)
     concentration = square_weights / total ** 2  # 1 / the effective number of values
-    with np.errstate(divide="ignore", invalid="ignore"):
-        variance = np.where(concentration < 1, spread / (1 - concentration), np.inf)
+    variance = np.full_like(mean, np.inf)
+    np.divide(spread, 1 - concentration, out=variance, where=concentration < 1)
     return mean, np.sqrt(variance * concentration)
 
 
@@ -388,7 +392,7 @@ def smooth(previous, current, momentum):
 def as_vector(values):
     """A float64 NumPy copy of an array-like or a tensor (of any dtype, on any device)."""
     if isinstance(values, torch.Tensor):
-        values = values.detach().to("cpu", torch.float64).numpy()
+        values = values.tolist()  # exact, and far cheaper than a float64 tensor copy
     return np.array(values, dtype=float)
 
 

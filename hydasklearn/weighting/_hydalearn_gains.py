@@ -64,7 +64,7 @@ class GainEstimation:
             current = torch.nan_to_num(gradients[0].detach(), nan=0.0, posinf=0.0, neginf=0.0)
             if source == "running" and reference is not None:
                 current = torch.lerp(current, reference, self.reference_momentum)
-            self.reference_ = current.clone()
+            self.reference_ = current  # a new tensor: nan_to_num and lerp copy
             if reference is None:  # the first step: the batch's own main gradient
                 reference = gradients[0]
         gains = reference_gains(gradients, reference, eta)

@@ -1,0 +1,93 @@
+"""The written-out per-task backward pass agrees with autograd's, and falls back where it must."""
+
+import numpy as np
+import pytest
+import torch
+
+from hydasklearn import HydaMultiTaskClassifier
+from hydasklearn._losses import MultiTaskLoss
+from hydasklearn._network import SharedTrunkNetwork
+from hydasklearn._step import TrainingStep
+from hydasklearn._written_backward import network_jacobian, record_forward
+from hydasklearn.datasets import make_auxiliary_tasks
+from hydasklearn.weighting import HydaLearn
+
+
+def batch(seed=0, n=40):
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 6, generator=generator)
+    y = torch.stack([(torch.rand(n, generator=generator) > 0.5).float(),
+                     torch.randint(0, 3, (n,), generator=generator).float(),
+                     torch.randn(n, generator=generator)], dim=1)
+    y[::3, 2] = float("nan")  # missing auxiliary labels
+    return X, y
+
+
+def steps(activation="relu", head_layer_sizes=(), dropout=0.0, sample_weight=None):
+    """The same batch as a step with a record and as one without."""
+    net = SharedTrunkNetwork(6, [1, 3, 1], hidden_layer_sizes=(12, 8),
+                             head_layer_sizes=head_layer_sizes, activation=activation,
+                             dropout=dropout, seed=0)
+    criterion = MultiTaskLoss(["binary", "multiclass", "regression"])
+    X, y = batch()
+    representation, outputs, record = record_forward(net, X)
+    losses = criterion.task_losses(outputs, y, sample_weight)
+    arguments = (net, criterion, X, y, representation, losses, 0.01)
+    return (TrainingStep(*arguments, sample_weight=sample_weight, record=record),
+            TrainingStep(*arguments, sample_weight=sample_weight))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity", "gelu"])
+@pytest.mark.parametrize("head_layer_sizes", [(), (5,)])
+def test_the_written_jacobian_matches_autograds(activation, head_layer_sizes):
+    written, autograd = steps(activation, head_layer_sizes)
+    assert written.record is not None
+    expected = autograd.jacobian
+    assert expected.abs().max() > 0
+    torch.testing.assert_close(written.jacobian, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_row_weights_and_eval_mode_dropout_are_covered():
+    weights = torch.linspace(0.2, 2.0, 40)
+    written, autograd = steps(sample_weight=weights)
+    torch.testing.assert_close(written.jacobian, autograd.jacobian, rtol=1e-5, atol=1e-7)
+    net = SharedTrunkNetwork(6, [1], hidden_layer_sizes=(4,), dropout=0.5, seed=0).eval()
+    assert record_forward(net, batch()[0])[2] is not None
+
+
+def test_active_dropout_has_no_record_and_losses_from_other_outputs_fall_back():
+    net = SharedTrunkNetwork(6, [1, 3, 1], hidden_layer_sizes=(12,), dropout=0.5, seed=0)
+    X, y = batch()
+    representation, outputs, record = record_forward(net, X)
+    assert record is None
+    assert len(outputs) == 3 and representation.shape == (40, 12)
+    net.eval()
+    _, _, record = record_forward(net, X)
+    criterion = MultiTaskLoss(["binary", "multiclass", "regression"])
+    other = criterion.task_losses(net(X), y)  # not computed from the recorded outputs
+    assert network_jacobian(net, record, other) is None
+
+
+def test_a_fit_through_the_written_pass_matches_the_autograd_fit(monkeypatch):
+    X, y, _ = make_auxiliary_tasks(n_samples=300, n_features=5, n_informative=3,
+                                   aux_relations=("related", "noise"), random_state=0)
+
+    def fit():
+        return HydaMultiTaskClassifier(weighting=HydaLearn(gain_every=1),
+                                       hidden_layer_sizes=(16, 8), max_iter=4,
+                                       random_state=0).fit(X, y)
+
+    written = fit()
+    monkeypatch.setattr(TrainingStep, "__init__", _without_record(TrainingStep.__init__))
+    autograd = fit()
+    np.testing.assert_allclose(written.gain_history_, autograd.gain_history_, rtol=1e-3,
+                               atol=1e-9)
+    np.testing.assert_allclose(written.predict_proba(X), autograd.predict_proba(X),
+                               atol=1e-4)
+
+
+def _without_record(init):
+    def replaced(self, *args, **kwargs):
+        kwargs["record"] = None
+        init(self, *args, **kwargs)
+    return replaced
