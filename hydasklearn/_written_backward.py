@@ -30,7 +30,7 @@ def _inactive_dropout(layer):
                                                                 or not layer.training)
 
 
-# d(layer output)/d(input) applied to the gradient at the output: (gradient, input, output).
+# d(layer output)/d(input) applied to the gradient at the output: (layer, gradient, input, output).
 _ELEMENTWISE = {
     nn.ReLU: lambda layer, grad, x, y: _aten.threshold_backward(grad, x, 0),
     nn.Tanh: lambda layer, grad, x, y: _aten.tanh_backward(grad, y),
