@@ -106,8 +106,10 @@ def network_jacobian(module, record, losses):
     """
     X, trunk_outputs, head_outputs = record
     outputs = [each[-1] for each in head_outputs]
-    output_gradients = torch.autograd.grad(losses.sum(), outputs, retain_graph=True,
-                                           allow_unused=True)
+    # grad_outputs instead of losses.sum(): a sum taken under no_grad (where a
+    # strategy may ask for the Jacobian) would have no graph to differentiate.
+    output_gradients = torch.autograd.grad(losses, outputs, grad_outputs=torch.ones_like(losses),
+                                           retain_graph=True, allow_unused=True)
     if any(gradient is None for gradient in output_gradients):
         return None
     n_tasks = len(losses)

@@ -55,6 +55,13 @@ def test_row_weights_and_eval_mode_dropout_are_covered():
     assert record_forward(net, batch()[0])[2] is not None
 
 
+def test_the_jacobian_can_be_asked_for_under_no_grad():
+    # Strategies (torchjd's aggregators) read the Gramian inside torch.no_grad().
+    written, autograd = steps()
+    with torch.no_grad():
+        torch.testing.assert_close(written.gramian, autograd.gramian, rtol=1e-5, atol=1e-7)
+
+
 def test_active_dropout_has_no_record_and_losses_from_other_outputs_fall_back():
     net = SharedTrunkNetwork(6, [1, 3, 1], hidden_layer_sizes=(12,), dropout=0.5, seed=0)
     X, y = batch()
