@@ -120,40 +120,41 @@ def network_jacobian(module, record, losses):
         for task, (head, recorded, gradient) in enumerate(
                 zip(module.heads, head_outputs, output_gradients)):
             own = {}
-            at_input = _backward(head, representation, recorded, gradient[None], own)
-            per_task.append(at_input[0])
+            at_input = _backward(head, representation, recorded, gradient[:, None], own)
+            per_task.append(at_input[:, 0])
             for parameter, rows in own.items():
                 full = rows.new_zeros((n_tasks,) + rows.shape[1:])
                 full[task] = rows[0]
                 gradients[parameter] = full
-        _backward(module.trunk, X, trunk_outputs, torch.stack(per_task), gradients,
+        _backward(module.trunk, X, trunk_outputs, torch.stack(per_task, dim=1), gradients,
                   need_input=False)
     return gradients
 
 
 def _backward(layers, x, outputs, gradient, gradients, need_input=True):
-    """Pass ``gradient`` (shape (n_rows, batch, width)) back through ``layers``.
+    """Pass ``gradient`` (shape (batch, n_rows, width)) back through ``layers``.
 
     Fills ``gradients`` (parameter -> rows) and returns the gradient at the
-    input ``x`` (None when not ``need_input``).
+    input ``x`` (None when not ``need_input``). Batch first, so that every
+    matrix product reads the gradient as it lies, with no transposed copy.
     """
     inputs = [x] + outputs[:-1]
-    n_rows, batch = gradient.shape[:2]
+    batch, n_rows = gradient.shape[:2]
     for index in range(len(layers) - 1, -1, -1):
         layer, inputs_here = layers[index], inputs[index].detach()
         if isinstance(layer, nn.Linear):
-            # All rows at once: (n_rows * out, batch) @ (batch, in).
-            flat = gradient.transpose(1, 2).reshape(n_rows * layer.out_features, batch)
-            gradients[layer.weight] = (flat @ inputs_here).view(
+            # All rows at once: (n_rows * out, batch) @ (batch, in), the first a transposed view.
+            flat = gradient.reshape(batch, n_rows * layer.out_features)
+            gradients[layer.weight] = (flat.T @ inputs_here).view(
                 n_rows, layer.out_features, layer.in_features)
             if layer.bias is not None:
-                gradients[layer.bias] = gradient.sum(dim=1)
+                gradients[layer.bias] = gradient.sum(dim=0)
             if index == 0 and not need_input:
                 return None
-            gradient = (gradient.reshape(n_rows * batch, -1) @ layer.weight.detach()).view(
-                n_rows, batch, layer.in_features)
+            gradient = (gradient.reshape(batch * n_rows, -1) @ layer.weight.detach()).view(
+                batch, n_rows, layer.in_features)
         elif type(layer) in _ELEMENTWISE:
-            gradient = _ELEMENTWISE[type(layer)](layer, gradient, inputs_here,
-                                                 outputs[index].detach())
+            gradient = _ELEMENTWISE[type(layer)](layer, gradient, inputs_here.unsqueeze(1),
+                                                 outputs[index].detach().unsqueeze(1))
         # inactive dropout: the identity
     return gradient
