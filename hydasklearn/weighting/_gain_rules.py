@@ -205,10 +205,12 @@ def evidence_weights(mean, error, evidence=2.0, previous=None, release=0.0):
     array([1., 1., 1., 0.])
     """
     mean, error = as_vector(mean), as_vector(error)
-    with np.errstate(invalid="ignore"):  # inf * 0 where nothing is known yet
-        on = (mean > evidence * error) & (mean > 0)
-        if previous is not None:
-            on |= (as_vector(previous) > 0) & (mean > -release * error) & (mean != 0)
+    # A zero factor is a zero threshold, also where the error is still inf (nothing known
+    # yet): inf * 0 would be NaN, and np.errstate costs more than the rule on short vectors.
+    on = (mean > (evidence * error if evidence > 0 else 0.0)) & (mean > 0)
+    if previous is not None:
+        on |= ((as_vector(previous) > 0) & (mean > (-release * error if release > 0 else 0.0))
+               & (mean != 0))
     weights = on.astype(float)
     weights[0] = 1.0
     return weights
