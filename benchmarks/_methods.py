@@ -83,9 +83,7 @@ def methods():
         if name == "hydalearn":
             # The paper's rule (gains of the current batch, weights proportional to them,
             # set anew on every step) next to the default (issue 13).
-            paper = HydaLearn(gain_data="batch", rule="proportional", unit_length=False,
-                              smoothing=0.0)
-            found.append(Method("hydalearn-paper", "network", _hyda(paper),
+            found.append(Method("hydalearn-paper", "network", _hyda(HydaLearn.paper_rule()),
                                 multitask=True, hydalearn=True))
     found.append(Method("MLPClassifier", "network", _mlp))
     found.append(Method("HistGradientBoosting", "boosting", _boosting))

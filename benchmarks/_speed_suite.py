@@ -142,8 +142,7 @@ def scaling_with_tasks(settings, log=print):
     strategies = {name: name for name in STRATEGIES}
     if "hydalearn" in STRATEGIES:
         strategies.update({
-            "hydalearn-paper": HydaLearn(gain_data="batch", rule="proportional",
-                                         unit_length=False, smoothing=0.0),
+            "hydalearn-paper": HydaLearn.paper_rule(),
             "hydalearn-exact": HydaLearn(approximation="exact"),
             "hydalearn-representation": HydaLearn(approximation="representation"),
         })

@@ -815,3 +815,21 @@ def test_gain_ratio_switches_off_a_task_that_helps_much_less_than_the_main_task(
 def test_bad_new_options_raise_a_clear_error(options, match):
     with pytest.raises(ValueError, match=match):
         HydaLearn(**options).start(["main", "aux_1"], ["binary", "regression"])
+
+
+def test_the_paper_rule_weighs_every_step_in_proportion_to_its_own_gains():
+    paper = HydaLearn.paper_rule(approximation="exact")
+    assert (paper.gain_data, paper.rule, paper.gain_every, paper.approximation) == (
+        "batch", "proportional", 1, "exact")
+    strategy = started(HydaLearn.paper_rule())
+    # positive gains in proportion, scaled to sum to the number of tasks; no memory of the last
+    np.testing.assert_allclose(strategy.weights_from_gains(torch.tensor([1.0, 0.5, -1.0])),
+                               [2.0, 1.0, 0.0])
+    np.testing.assert_allclose(strategy.weights_from_gains(torch.tensor([1.0, 2.0, 0.0])),
+                               [1.0, 2.0, 0.0])
+    module, X, y = tiny_problem()
+    _, other_X, other_y = tiny_problem(seed=1)
+    first = strategy.weigh(make_step(module, X, y)).weights
+    second = strategy.weigh(make_step(module, other_X, other_y)).weights
+    # measured anew on the second step (gain_every=1), not the first step's weights again
+    assert not torch.allclose(first, second)

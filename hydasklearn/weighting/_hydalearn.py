@@ -38,9 +38,9 @@ class HydaLearn(GainEstimation, WeightingStrategy):
     computed, every head along its own task's gradient, and one optimiser
     step follows.
 
-    The paper's rule is kept as ``HydaLearn(gain_data="batch",
-    rule="proportional", unit_length=False, smoothing=0)``: weights set anew
-    on every mini-batch, proportional to the positive gains
+    The paper's rule is kept as :meth:`HydaLearn.paper_rule`, that is
+    ``HydaLearn(gain_data="batch", rule="proportional", unit_length=False,
+    smoothing=0, gain_every=1)``: weights set anew on every mini-batch, proportional to the positive gains
     (``w_i / w_j = delta_i / delta_j``), the gains measured on that same
     batch. The defaults differ, chosen on the benchmark grid of
     ``benchmarks/bench_hydalearn_grid.py`` (auxiliary tasks that help, tasks
@@ -250,8 +250,9 @@ class HydaLearn(GainEstimation, WeightingStrategy):
 
     The paper's rule:
 
-    >>> paper = HydaLearn(gain_data="batch", rule="proportional", unit_length=False,
-    ...                   smoothing=0.0)
+    >>> paper = HydaLearn.paper_rule()
+    >>> (paper.gain_data, paper.rule, paper.gain_every)
+    ('batch', 'proportional', 1)
     """
 
     _parameter_constraints = {
@@ -296,6 +297,27 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         self.auxiliary_weight = auxiliary_weight
         self.gain_ratio = gain_ratio
         self.weigh_heads = weigh_heads
+
+    @classmethod
+    def paper_rule(cls, **options):
+        """HydaLearn with the weight rule as the paper states it.
+
+        Weights proportional to the positive gains, measured on the current
+        mini-batch and set anew on every step, with no smoothing and no
+        per-length scaling. Measured on the benchmark grid it leans towards
+        single-task learning (figures in ``benchmarks/README.md``).
+
+        Parameters
+        ----------
+        **options
+            Further options on top (for example ``approximation="exact"``).
+
+        Returns
+        -------
+        HydaLearn
+        """
+        return cls(**{"gain_data": "batch", "rule": "proportional", "unit_length": False,
+                      "smoothing": 0.0, "gain_every": 1, **options})
 
     def start(self, task_names, task_types, random_state=None):
         super().start(task_names, task_types, random_state)
