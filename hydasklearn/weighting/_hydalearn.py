@@ -40,12 +40,12 @@ class HydaLearn(GainEstimation, WeightingStrategy):
 
     The paper's rule is kept as :meth:`HydaLearn.paper_rule`, that is
     ``HydaLearn(gain_data="batch", rule="proportional", unit_length=False,
-    smoothing=0, gain_every=1)``: weights set anew on every mini-batch, proportional to the positive gains
-    (``w_i / w_j = delta_i / delta_j``), the gains measured on that same
-    batch. The defaults differ, chosen on the benchmark grid of
-    ``benchmarks/bench_hydalearn_grid.py`` (auxiliary tasks that help, tasks
-    that only hurt, both mixed; 10 seeds; all variants' figures in
-    ``benchmarks/README.md``):
+    smoothing=0, gain_every=1)``: weights set anew on every mini-batch,
+    proportional to the positive gains (``w_i / w_j = delta_i / delta_j``),
+    the gains measured on that same batch. The defaults differ, chosen on
+    the benchmark grid of ``benchmarks/bench_hydalearn_grid.py`` (auxiliary
+    tasks that help, tasks that only hurt, both mixed; 10 seeds; all
+    variants' figures in ``benchmarks/README.md``):
 
     1. The gain of a step is measured against the *previous* mini-batch's
        main-task gradient (``gain_data="previous"``): on the current batch the
