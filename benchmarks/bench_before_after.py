@@ -47,18 +47,21 @@ names, epochs, threads = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv
 torch.set_num_threads(threads)
 X, y, _ = make_auxiliary_tasks(n_samples=16384, n_features=20,
                                aux_relations=("related", "noise"), random_state=0)
-# The paper's proportional rule, as every revision has it: "hydalearn <approximation>
-# <gain data>" means the same arithmetic before and after; plain "hydalearn" is each
-# revision's own default.
-PAPER_RULE = dict(rule="proportional", unit_length=False, smoothing=0.0)
+# The paper's proportional rule on every step, in the words each revision knows (newest
+# first): "hydalearn <approximation> <gain data>" means the same arithmetic before and after;
+# plain "hydalearn" is each revision's own default.
+PAPER_RULES = (dict(rule="proportional", unit_length=False, smoothing=0.0, gain_every=1),
+               dict(rule="proportional", unit_length=False, smoothing=0.0),  # no gain_every yet
+               {})  # before these options: the rule is the paper's
 def weighting(name):
     if not name.startswith("hydalearn "):
         return name
     _, approximation, gain_data = name.split()
-    try:
-        return HydaLearn(approximation=approximation, gain_data=gain_data, **PAPER_RULE)
-    except TypeError:  # a revision before these options: its rule is the paper's
-        return HydaLearn(approximation=approximation, gain_data=gain_data)
+    for options in PAPER_RULES:
+        try:
+            return HydaLearn(approximation=approximation, gain_data=gain_data, **options)
+        except TypeError:  # an option this revision does not have
+            continue
 def durations(name, rows, n_epochs):
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(128, 128), weighting=weighting(name),
                                     batch_size=256, max_iter=n_epochs,
