@@ -754,7 +754,7 @@ def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
     assert (params["rule"], params["unit_length"]) == ("evidence", True)
     assert (params["hysteresis"], params["release"], params["auxiliary_weight"]) == (True, 3.0, 1.0)
     assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 2)
-    assert params["gain_ratio"] == 0.0
+    assert (params["gain_ratio"], params["main_evidence"]) == (0.0, 2.0)
     module, X, y = tiny_problem()
     strategy = started(HydaLearn())
     for _ in range(6):
@@ -787,6 +787,27 @@ def test_every_auxiliary_task_starts_on_and_a_clearly_harmful_one_is_switched_of
         sign = -1.0 if step % 2 else 1.0
         weights = strategy.weights_from_gains(torch.tensor([1.0, 0.1 * sign, 0.2 * sign]))
         assert float(weights[1]) > 0 and float(weights[2]) > 0
+
+
+def test_no_task_is_switched_while_the_main_task_stalls():
+    """A main-task gain about 0 (as when it overfits) holds the gates; a clear one frees them."""
+    def stalling(step):  # main gain +-1 about 0, the auxiliary task clearly harmful
+        return torch.tensor([(-1.0) ** step, -1.0 + 0.1 * (-1) ** step])
+
+    held, free = (started(HydaLearn(gain_every=1, main_evidence=evidence), 2)
+                  for evidence in (2.0, None))
+    for step in range(100):
+        kept, dropped = held.weights_from_gains(stalling(step)), free.weights_from_gains(
+            stalling(step))
+        assert float(kept[1]) == 1.0  # held on: equal weighting
+    assert float(dropped[1]) == 0.0  # without the hold the harmful task is off
+    for step in range(100):  # the main task learns again: the evidence of harm counts
+        kept = held.weights_from_gains(torch.tensor([1.0, -1.0 + 0.1 * (-1) ** step]))
+    assert float(kept[1]) == 0.0
+    for step in range(300):  # the main task stalls again; then the task turns helpful
+        gains = stalling(step) if step < 200 else torch.tensor([(-1.0) ** step, 1.0])
+        kept = held.weights_from_gains(gains)
+        assert float(kept[1]) == 0.0  # a task that is off stays off while the main task stalls
 
 
 def test_gain_ratio_switches_off_a_task_that_helps_much_less_than_the_main_task():

@@ -68,7 +68,11 @@ class HydaLearn(GainEstimation, WeightingStrategy):
        main task's own gain turns negative as it overfits), so a rule that
        needs evidence *for* a task switched helpful tasks off when they
        regularise most; a rule that needs evidence *against* it keeps them,
-       and drops tasks that clearly hurt. Weighing tasks that are on at twice
+       and drops tasks that clearly hurt. For the same reason no task is
+       switched, on or off, while the main task's own average gain is not two
+       standard errors above 0 (``main_evidence=2``): once the main task's
+       steps no longer help it on other batches (it fits its noise), no gain
+       tells which task helps it generalise. Weighing tasks that are on at twice
        the main task (``auxiliary_weight=2``) and switching off at two
        standard errors, the previous default, gained up to 0.003 ROC AUC
        where auxiliary tasks help but lost 0.002 on SUPPORT2, where equal
@@ -184,6 +188,15 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         Under ``rule="evidence"``: the weight of an auxiliary task that is on,
         in units of the main task's (before the ``normalization``). 1: the
         same as the main task.
+    main_evidence : float or None, default=2.0
+        Under ``rule="evidence"``: the gates hold (no auxiliary task is
+        switched on or off) while the moving average of the main task's own
+        gain is not more than ``main_evidence`` standard errors above 0.
+        ``None``: the gates follow the evidence at every measurement. Without
+        early stopping, once the main task overfits, the auxiliary tasks'
+        gains turn negative with it, and the hold keeps the tasks that
+        regularise it (the main job's "aux tasks help" scenario with 200
+        epochs: -0.0224 to -0.0037 ROC AUC against equal weighting).
     gain_ratio : float, default=0.0
         Under ``rule="evidence"``: the evidence is weighed on each auxiliary
         task's gain less ``gain_ratio`` times the main task's own gain
@@ -271,6 +284,7 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         "hysteresis": ["boolean"],
         "release": [Interval(Real, 0, None, closed="left")],
         "auxiliary_weight": [Interval(Real, 0, None, closed="neither")],
+        "main_evidence": [Interval(Real, 0, None, closed="left"), None],
         "gain_ratio": [Interval(Real, 0, None, closed="left")],
         "weigh_heads": ["boolean"],
     }
@@ -279,7 +293,7 @@ class HydaLearn(GainEstimation, WeightingStrategy):
                  normalization="sum", smoothing=0.99, min_main_weight=0.0, max_main_weight=None,
                  gain_every=2, unit_length=True, rule="evidence", evidence=2.0,
                  reference_momentum=0.9, hysteresis=True, release=3.0, auxiliary_weight=1.0,
-                 gain_ratio=0.0, weigh_heads=False):
+                 main_evidence=2.0, gain_ratio=0.0, weigh_heads=False):
         self.approximation = approximation
         self.gain_data = gain_data
         self.step_size = step_size
@@ -295,6 +309,7 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         self.hysteresis = hysteresis
         self.release = release
         self.auxiliary_weight = auxiliary_weight
+        self.main_evidence = main_evidence
         self.gain_ratio = gain_ratio
         self.weigh_heads = weigh_heads
 
@@ -412,9 +427,21 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         gates = getattr(self, "_gates", None)
         if gates is None:  # every task starts on, as under equal weighting
             gates = np.ones_like(mean)
+        elif self._main_stalls(mean, error):
+            return self._gated_weights(gates)  # the gains say nothing of help now: hold
         gates = evidence_weights(mean, error, self.evidence,
                                  gates if self.hysteresis else None, self.release)
         self._gates = gates
+        return self._gated_weights(gates)
+
+    def _main_stalls(self, mean, error):
+        """Whether the main task's own average gain is not clearly positive."""
+        if self.main_evidence is None:
+            return False
+        return not mean[0] > self.main_evidence * error[0]
+
+    def _gated_weights(self, gates):
+        """Main task 1, tasks that are on ``auxiliary_weight``, off 0; scaled to sum to n_tasks."""
         weights = gates.copy()
         weights[1:] *= self.auxiliary_weight
         return weights * (len(weights) / weights.sum())
