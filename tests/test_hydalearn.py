@@ -754,15 +754,16 @@ def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
     assert (params["rule"], params["unit_length"]) == ("evidence", True)
     assert (params["hysteresis"], params["release"], params["auxiliary_weight"]) == (True, 3.0, 1.0)
     assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 2)
-    assert (params["gain_ratio"], params["main_evidence"]) == (0.0, 2.0)
+    assert (params["gain_ratio"], params["main_evidence"], params["keep_auxiliary_share"]) == (
+        0.0, 2.0, True)
     module, X, y = tiny_problem()
     strategy = started(HydaLearn())
     for _ in range(6):
         decision = strategy.weigh(make_step(module, X, y))
         weights = decision.weights
         assert float(weights.sum()) == pytest.approx(3.0)
-        # every auxiliary task off, or at the main task's weight
-        assert set(weights[1:].tolist()) <= {0.0, float(weights[0])}
+        # every auxiliary task off, or at least at the main task's weight
+        assert all(w == 0.0 or w >= float(weights[0]) for w in weights[1:].tolist())
         torch.testing.assert_close(decision.head_weights, torch.ones(3, dtype=weights.dtype))
 
 
@@ -808,6 +809,24 @@ def test_no_task_is_switched_while_the_main_task_stalls():
         gains = stalling(step) if step < 200 else torch.tensor([(-1.0) ** step, 1.0])
         kept = held.weights_from_gains(gains)
         assert float(kept[1]) == 0.0  # a task that is off stays off while the main task stalls
+
+
+def test_a_task_switched_off_hands_its_weight_to_the_tasks_that_help():
+    """Main, helpful, harmful: [1, 2, 0] with the share kept, [1.5, 1.5, 0] without it."""
+    def helpful_and_harmful(step):
+        return torch.tensor([1.0, 0.5, -1.0]) + torch.tensor([0.0, 0.1, 0.1]) * (-1) ** step
+
+    def uncertain_and_harmful(step):  # the second task's gain is 0 on average: no evidence
+        return torch.tensor([1.0, (-1.0) ** step, -1.0 + 0.1 * (-1) ** step])
+
+    for gains, kept_share in ((helpful_and_harmful, [1.0, 2.0, 0.0]),
+                              (uncertain_and_harmful, [1.5, 1.5, 0.0])):
+        kept, split = (started(HydaLearn(gain_every=1, keep_auxiliary_share=keep))
+                       for keep in (True, False))
+        for step in range(50):
+            with_share, without = (s.weights_from_gains(gains(step)) for s in (kept, split))
+        np.testing.assert_allclose(with_share, kept_share)
+        np.testing.assert_allclose(without, [1.5, 1.5, 0.0])
 
 
 def test_gain_ratio_switches_off_a_task_that_helps_much_less_than_the_main_task():
