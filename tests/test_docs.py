@@ -225,6 +225,27 @@ def test_benchmark_table_is_filled_from_the_results_csv(tmp_path):
     assert '"-0.3100 ± 0.0058"' in chosen and "heldout" not in chosen
 
 
+def test_grid_misses_names_the_set_ups_below_the_bar(tmp_path):
+    pytest.importorskip("pandas")
+    report = _benchmark_values().report_module(DOCS.parent / "benchmarks")
+    _grid_csv(tmp_path / "grid.csv", [
+        ("hurt: noise", "single-task", [0.80, 0.81, 0.82]),
+        ("hurt: noise", "equal", [0.70, 0.71, 0.72]),
+        ("hurt: noise", "heldout", [0.79, 0.80, 0.81]),  # 0.01 below, no spread: a miss
+        ("hurt: noise", "previous", [0.80, 0.81, 0.82]),
+        ("hurt: noise", "both", [0.80, 0.81, 0.82]),
+        ("mixed: both", "single-task", [0.80, 0.80, 0.80]),
+        ("mixed: both", "equal", [0.80, 0.80, 0.80]),
+        ("mixed: both", "heldout", [0.801, 0.803, 0.805]),
+        ("mixed: both", "previous", [0.801, 0.802, 0.803]),  # short of +0.003
+        ("mixed: both", "both", [0.801, 0.803, 0.805]),
+    ])
+    results = report.Results(tmp_path)
+    assert report.grid_misses(results, "heldout") == "hurt: noise (-0.0100 ± 0.0000)"
+    assert report.grid_misses(results, "previous") == "mixed: both (+0.0020 ± 0.0006)"
+    assert report.grid_misses(results, "both") == "none"
+
+
 def test_benchmark_value_is_filled_and_a_missing_file_gives_a_placeholder(tmp_path):
     pytest.importorskip("pandas")
     values = _benchmark_values()
