@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hydasklearn.weighting import HydaLearn
+
 BASELINES = ("MLPClassifier", "HistGradientBoosting")
 #: Lines of a speed script's output shown on the page (the whole file is in the repository).
 OUTPUT_TAIL = 25
@@ -193,11 +195,17 @@ def clearly_better(results, method, reference):
 
 
 def hydalearn_defaults(results):
-    """HydaLearn's default options at the time of the accuracy run."""
+    """HydaLearn's default options at the time of the accuracy run, and how today's differ."""
     defaults = results.info("accuracy").get("hydalearn_defaults")
     if not defaults:
         return "(not recorded with this run)"
-    return ", ".join(f"{k}={v!r}" for k, v in defaults.items())
+    text = ", ".join(f"{k}={v!r}" for k, v in defaults.items())
+    current = HydaLearn().get_params()
+    changes = [f"{k}={v!r}" + (" (new option)" if k not in defaults else "")
+               for k, v in current.items() if k not in defaults or defaults[k] != v]
+    if not changes:
+        return text + " (the current defaults)"
+    return text + "; the current defaults differ: " + ", ".join(changes)
 
 
 def setting(results, part, name):

@@ -2,6 +2,7 @@
 
 import doctest
 import importlib.util
+import json
 import os
 import re
 import textwrap
@@ -244,6 +245,23 @@ def test_grid_misses_names_the_set_ups_below_the_bar(tmp_path):
     assert report.grid_misses(results, "heldout") == "hurt: noise (-0.0100 ± 0.0000)"
     assert report.grid_misses(results, "previous") == "mixed: both (+0.0020 ± 0.0006)"
     assert report.grid_misses(results, "both") == "none"
+
+
+def test_hydalearn_defaults_name_what_changed_since_the_run(tmp_path):
+    pytest.importorskip("pandas")
+    from hydasklearn.weighting import HydaLearn
+
+    report = _benchmark_values().report_module(DOCS.parent / "benchmarks")
+    recorded = HydaLearn().get_params()
+    info = tmp_path / "run_info_accuracy.json"
+    info.write_text(json.dumps({"hydalearn_defaults": recorded}))
+    assert report.hydalearn_defaults(report.Results(tmp_path)).endswith("(the current defaults)")
+    del recorded["main_evidence"]
+    recorded["release"] = 2.0
+    info.write_text(json.dumps({"hydalearn_defaults": recorded}))
+    text = report.hydalearn_defaults(report.Results(tmp_path))
+    assert "release=2.0" in text
+    assert text.endswith("the current defaults differ: main_evidence=2.0 (new option), release=3.0")
 
 
 def test_benchmark_value_is_filled_and_a_missing_file_gives_a_placeholder(tmp_path):
