@@ -22,14 +22,13 @@ from zero (with at least three seeds).
 
 from __future__ import annotations
 
-import csv
 import json
-from collections import defaultdict
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _grid_scores import grid_cell, grid_verdict, read_grid, setup_kind
 
 from hydasklearn.weighting import HydaLearn
 
@@ -473,7 +472,7 @@ def grid_table(results, variants=None):
     wanted = GRID_VARIANTS if variants is None else [v.strip() for v in variants.split(",")]
     shown = [v for v in wanted if any(v in by_variant for by_variant in scores.values())]
     kinds = ["help", "hurt", "mixed"]  # a set-up's kind leads its name: "hurt: 3 noise, ..."
-    order = sorted(scores, key=lambda setup: kinds.index(_kind(setup)) if _kind(setup) in kinds
+    order = sorted(scores, key=lambda setup: kinds.index(setup_kind(setup)) if setup_kind(setup) in kinds
                    else len(kinds))
     rows = []
     for setup, by_variant in ((setup, scores[setup]) for setup in order):
@@ -489,43 +488,6 @@ def grid_table(results, variants=None):
     return csv_table("HydaLearn variants against the better of single-task learning and equal "
                      "weighting (mean ± standard error; * the bar met)",
                      ["set-up", "better baseline (single-task / equal AUC)", *shown], rows)
-
-
-def grid_cell(setup, scores, single, equal):
-    """``+0.0012 ± 0.0008 *``: paired difference to the better baseline, ``*`` the bar met."""
-    mean, error, met = grid_verdict(setup, scores, single, equal)
-    return f"{mean:+.4f} ± {error:.4f}{' *' if met else ''}"
-
-
-def grid_verdict(setup, scores, single, equal):
-    """Mean and standard error of the paired difference to the better baseline; the bar met.
-
-    The seeds that every one of the three has are compared (the first ones).
-    """
-    n = min(len(scores), len(single), len(equal))
-    scores, single, equal = scores[:n], single[:n], equal[:n]
-    best = single if single.mean() >= equal.mean() else equal
-    diff = scores - best
-    error = diff.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
-    met = diff.mean() >= -error
-    if _kind(setup) == "mixed":
-        met = met and min((scores - single).mean(), (scores - equal).mean()) >= 0.003
-    return diff.mean(), error, bool(met)
-
-
-def _kind(setup):
-    return setup.split(":")[0].strip()
-
-
-def read_grid(path):
-    """set-up -> variant -> scores by seed, from ``grid.csv`` (the last row of a seed wins)."""
-    table = defaultdict(lambda: defaultdict(dict))
-    with open(path, newline="") as file:
-        for row in csv.DictReader(file):
-            table[row["setup"]][row["variant"]][int(row["seed"])] = float(row["roc_auc"])
-    return {setup: {name: np.array([by_seed[k] for k in sorted(by_seed)])
-                    for name, by_seed in variants.items()}
-            for setup, variants in table.items()}
 
 
 TABLES = {

@@ -34,10 +34,10 @@ import argparse
 import csv
 import os
 import time
-from collections import defaultdict
 
 import numpy as np
 
+from _grid_scores import grid_cell, read_grid
 from _registry import SETUPS
 from bench_hydalearn_scores import parse_arguments, run
 
@@ -64,10 +64,10 @@ def main(argv=None):
                              "paired difference to the better baseline (a * marks the bar met)")
     options = parser.parse_args(argv)
     if options.table and options.markdown:
-        print(markdown_table(read_scores(options.table)))
+        print(markdown_table(read_grid(options.table)))
         return
     if options.table:
-        scores = read_scores(options.table)
+        scores = read_grid(options.table)
         for setup in SETUPS:
             if setup in scores:
                 print_setup(setup, scores[setup], [v for v in scores[setup] if v not in BASELINES])
@@ -139,17 +139,9 @@ def markdown_table(scores):
             if name not in scores[setup]:
                 row.append("- | ")
                 continue
-            single, equal = scores[setup]["single-task"], scores[setup]["equal"]
-            values = scores[setup][name]
-            n = min(len(values), len(single), len(equal))
-            values, single, equal = values[:n], single[:n], equal[:n]
-            best = single if single.mean() >= equal.mean() else equal
-            diff = values - best
-            error = diff.std(ddof=1) / np.sqrt(n)
-            ok = diff.mean() >= -error
-            if SETUPS[setup].kind == "mixed":
-                ok = ok and min((values - single).mean(), (values - equal).mean()) >= 0.003
-            row.append(f"{diff.mean():+.4f} ± {error:.4f}{' *' if ok else ''} | ")
+            by_variant = scores[setup]
+            row.append(grid_cell(setup, by_variant[name], by_variant["single-task"],
+                                 by_variant["equal"]) + " | ")
         lines.append("".join(row))
     return "\n".join(lines)
 
@@ -169,17 +161,6 @@ def write_scores(path, setup, aucs):
         for name, scores in aucs.items():
             for seed, value in enumerate(scores):
                 writer.writerow([setup, name, seed, f"{value:.6f}"])
-
-
-def read_scores(path):
-    """setup -> variant -> scores by seed (the last run of a (set-up, variant, seed) wins)."""
-    table = defaultdict(lambda: defaultdict(dict))
-    with open(path) as file:
-        for row in csv.DictReader(file):
-            table[row["setup"]][row["variant"]][int(row["seed"])] = float(row["roc_auc"])
-    return {setup: {name: np.array([by_seed[k] for k in sorted(by_seed)])
-                    for name, by_seed in variants.items()}
-            for setup, variants in table.items()}
 
 
 if __name__ == "__main__":
