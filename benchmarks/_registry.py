@@ -26,7 +26,7 @@ from hydasklearn.weighting import HydaLearn
 BEFORE_ISSUE_13 = dict(rule="proportional", unit_length=False, smoothing=0.0, gain_every=1,
                        hysteresis=False, release=0.0, auxiliary_weight=1.0, gain_ratio=0.0,
                        min_main_weight=0.0, max_main_weight=None, main_evidence=None,
-                       keep_auxiliary_share=False)
+                       keep_auxiliary_share=False, warm_up=0)
 
 #: Issue 13's second round: tasks start on and are switched off only on evidence of harm
 #: (hysteresis with release 2), and an auxiliary task that is on weighs twice the main task.

@@ -756,6 +756,7 @@ def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
     assert (params["smoothing"], params["evidence"], params["gain_every"]) == (0.99, 2.0, 2)
     assert (params["gain_ratio"], params["main_evidence"], params["keep_auxiliary_share"]) == (
         0.0, 2.0, True)
+    assert params["warm_up"] == 5
     module, X, y = tiny_problem()
     strategy = started(HydaLearn())
     for _ in range(6):
@@ -768,11 +769,11 @@ def test_the_default_is_the_evidence_rule_on_previous_batch_gains():
 
 
 def test_every_auxiliary_task_starts_on_and_a_clearly_harmful_one_is_switched_off():
-    strategy = started(HydaLearn(gain_every=1))
+    strategy = started(HydaLearn(gain_every=1, warm_up=0))
     harmful = torch.tensor([1.0, 0.5, -1.0])
     # at the first measurement the spread is not known: every task stays on (equal weighting)
     np.testing.assert_allclose(strategy.weights_from_gains(harmful), [1.0, 1.0, 1.0])
-    np.testing.assert_allclose(started(HydaLearn(auxiliary_weight=2.0)).weights_from_gains(
+    np.testing.assert_allclose(started(HydaLearn(auxiliary_weight=2.0, warm_up=0)).weights_from_gains(
         harmful), [0.6, 1.2, 1.2])  # at twice the main task's weight
     off_after = None
     for step in range(1, 50):
@@ -783,11 +784,40 @@ def test_every_auxiliary_task_starts_on_and_a_clearly_harmful_one_is_switched_of
             off_after = step
     assert off_after is not None and off_after < 5  # clear harm is found within a few steps
     assert float(weights[2]) == 0
-    strategy = started(HydaLearn(gain_every=1))
+    strategy = started(HydaLearn(gain_every=1, warm_up=0))
     for step in range(300):  # a task whose gain is 0 on average is kept (no evidence of harm)
         sign = -1.0 if step % 2 else 1.0
         weights = strategy.weights_from_gains(torch.tensor([1.0, 0.1 * sign, 0.2 * sign]))
         assert float(weights[1]) > 0 and float(weights[2]) > 0
+
+
+def test_no_task_is_switched_during_the_warm_up_epochs():
+    """Clear harm switches nothing in the first ``warm_up`` epochs, then at once."""
+    def harmful(step):
+        return torch.tensor([1.0, -1.0 + 0.1 * (-1) ** step])
+
+    strategy = started(HydaLearn(gain_every=1, warm_up=2), 2)
+    for epoch in range(2):
+        for step in range(30):
+            assert float(strategy.weights_from_gains(harmful(step))[1]) == 1.0
+        strategy.end_epoch(np.zeros(2))
+    # the averages filled during the warm-up: the evidence counts on the first step after it
+    assert float(strategy.weights_from_gains(harmful(0))[1]) == 0.0
+
+
+def test_the_warm_up_counts_the_estimators_epochs():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 4))
+    y = np.column_stack([X[:, 0] > 0, rng.normal(size=120)])  # a pure-noise auxiliary task
+    model = HydaMultiTaskClassifier(weighting=HydaLearn(gain_every=1), max_iter=3,
+                                    batch_size=16, random_state=0).fit(X, y)
+    assert model.weighting_.n_epochs_ == model.n_iter_ == 3
+    for _ in range(2):  # partial_fit continues the count
+        model.partial_fit(X, y)
+    assert model.weighting_.n_epochs_ == 5
+    model = HydaMultiTaskClassifier(weighting=HydaLearn(gain_every=1, warm_up=3), max_iter=3,
+                                    batch_size=16, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.weight_history_, 1.0)  # equal weighting throughout
 
 
 def test_no_task_is_switched_while_the_main_task_stalls():
@@ -795,7 +825,7 @@ def test_no_task_is_switched_while_the_main_task_stalls():
     def stalling(step):  # main gain +-1 about 0, the auxiliary task clearly harmful
         return torch.tensor([(-1.0) ** step, -1.0 + 0.1 * (-1) ** step])
 
-    held, free = (started(HydaLearn(gain_every=1, main_evidence=evidence), 2)
+    held, free = (started(HydaLearn(gain_every=1, warm_up=0, main_evidence=evidence), 2)
                   for evidence in (2.0, None))
     for step in range(100):
         kept, dropped = held.weights_from_gains(stalling(step)), free.weights_from_gains(
@@ -821,7 +851,7 @@ def test_a_task_switched_off_hands_its_weight_to_the_tasks_that_help():
 
     for gains, kept_share in ((helpful_and_harmful, [1.0, 2.0, 0.0]),
                               (uncertain_and_harmful, [1.5, 1.5, 0.0])):
-        kept, split = (started(HydaLearn(gain_every=1, keep_auxiliary_share=keep))
+        kept, split = (started(HydaLearn(gain_every=1, warm_up=0, keep_auxiliary_share=keep))
                        for keep in (True, False))
         for step in range(50):
             with_share, without = (s.weights_from_gains(gains(step)) for s in (kept, split))
@@ -832,13 +862,13 @@ def test_a_task_switched_off_hands_its_weight_to_the_tasks_that_help():
 def test_gain_ratio_switches_off_a_task_that_helps_much_less_than_the_main_task():
     """Gains of 5% of the main task's: kept on their own, off beside a fifth of the main's."""
     weak = [torch.tensor([1.0, 0.05 + 0.02 * (-1) ** step]) for step in range(100)]
-    alone = started(HydaLearn(gain_every=1), 2)  # gain_ratio=0
-    relative = started(HydaLearn(gain_every=1, gain_ratio=0.2), 2)
+    alone = started(HydaLearn(gain_every=1, warm_up=0), 2)  # gain_ratio=0
+    relative = started(HydaLearn(gain_every=1, warm_up=0, gain_ratio=0.2), 2)
     for gains in weak:
         kept, dropped = alone.weights_from_gains(gains), relative.weights_from_gains(gains)
     assert float(kept[1]) > 0 and float(dropped[1]) == 0
     # beside a noisy main task (gains around 0) the same task counts fully
-    relative = started(HydaLearn(gain_every=1, gain_ratio=0.2), 2)
+    relative = started(HydaLearn(gain_every=1, warm_up=0, gain_ratio=0.2), 2)
     for step, gains in enumerate(weak):
         weights = relative.weights_from_gains(gains * torch.tensor([(-1.0) ** step, 1.0]))
     assert float(weights[1]) > 0
