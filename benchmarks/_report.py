@@ -36,10 +36,10 @@ BASELINES = ("MLPClassifier", "HistGradientBoosting")
 #: Lines of a speed script's output shown on the page (the whole file is in the repository).
 OUTPUT_TAIL = 25
 #: The variants of the HydaLearn grid shown by default: the package default, the two before
-#: it (without the shared auxiliary weight; without the hold either), the paper's rule and
-#: the default before issue 13; benchmarks/README.md has the complete table.
-GRID_VARIANTS = ("hydalearn", "hydalearn:keep_auxiliary_share=False",
-                 "hydalearn:main_evidence=None,keep_auxiliary_share=False",
+#: it (without the warm-up; without the hold and the shared auxiliary weight either), the
+#: paper's rule and the default before issue 13; benchmarks/README.md has the complete table.
+GRID_VARIANTS = ("hydalearn", "hydalearn:warm_up=0",
+                 "hydalearn:main_evidence=None,keep_auxiliary_share=False,warm_up=0",
                  "paper (batch gains)", "heldout")
 GRID_BASELINES = ("single-task", "equal")
 
