@@ -245,6 +245,8 @@ class HydaLearn(GainEstimation, WeightingStrategy):
     ----------
     smoothed_gains_ : ndarray of shape (n_tasks,) or None
         The moving average of the gains after the last measurement.
+    n_epochs_ : int
+        The epochs ended since :meth:`start` (for ``warm_up``).
 
     Notes
     -----
