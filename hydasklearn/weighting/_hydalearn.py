@@ -468,13 +468,12 @@ class HydaLearn(GainEstimation, WeightingStrategy):
         mean, error = moving_average_and_error(self._moments)
         gates = getattr(self, "_gates", None)
         first = gates is None
-        if first:  # every task starts on, as under equal weighting
-            gates = np.ones_like(mean)
+        if first:  # every task starts on, as under equal weighting, none yet known to help
+            gates = self._gates = np.ones_like(mean)
+            self._helpers = np.zeros_like(mean)
         if self._warming_up() or (not first and self._main_stalls(mean, error)):
             # the gains say nothing yet (or now): hold; the averages still fill
-            self._gates = gates
-            helpers = np.zeros_like(mean) if self._helpers is None else self._helpers
-            return self._gated_weights(gates, helpers)
+            return self._gated_weights(gates, self._helpers)
         gates = evidence_weights(mean, error, self.evidence,
                                  gates if self.hysteresis else None, self.release)
         self._gates = gates
