@@ -17,13 +17,12 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
+from _methods import candidates, methods
+from _tasks import TASKS, split, subsample
 from joblib import Parallel, delayed
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
-
-from _methods import candidates, methods
-from _tasks import TASKS, split, subsample
 
 
 def run_accuracy(settings, log=print, on_unit=None):

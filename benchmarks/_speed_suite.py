@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from _timing import medians, round_robin, stopwatch
+from bench_memory import peak_fit_memory
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
@@ -24,9 +26,6 @@ from threadpoolctl import threadpool_limits
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.weighting import STRATEGIES, HydaLearn
-
-from _timing import medians, round_robin, stopwatch
-from bench_memory import peak_fit_memory
 
 SPEED_SCRIPTS = ("bench_backend", "bench_hydalearn", "bench_strategies")
 HIDDEN = (64, 64)

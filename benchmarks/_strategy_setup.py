@@ -12,8 +12,8 @@ import argparse
 import warnings
 
 import torch
-
 from _timing import epoch_durations, round_robin
+
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 

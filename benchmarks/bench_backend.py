@@ -44,12 +44,13 @@ import numpy as np
 import sklearn
 import skorch
 import torch
+from _timing import medians as median_of
+from _timing import ratios, round_robin
 from sklearn.datasets import make_classification
 from sklearn.neural_network import MLPClassifier
-from threadpoolctl import threadpool_limits
 from skorch import NeuralNetClassifier
+from threadpoolctl import threadpool_limits
 
-from _timing import medians as median_of, ratios, round_robin
 from hydasklearn import HydaMultiTaskClassifier
 
 N_SAMPLES, N_FEATURES = 20000, 40

@@ -21,7 +21,6 @@ from __future__ import annotations
 import platform
 
 import torch
-
 from _registry import CONFIGURATIONS, TIMED
 from _strategy_setup import speed_arguments, time_strategies
 from _timing import medians, ratios

@@ -36,7 +36,6 @@ import os
 import time
 
 import numpy as np
-
 from _grid_scores import grid_cell, read_grid
 from _registry import SETUPS
 from bench_hydalearn_scores import parse_arguments, run

@@ -29,6 +29,7 @@ import warnings
 from functools import lru_cache
 
 import numpy as np
+from _registry import CONFIGURATIONS, resolve
 from joblib import Parallel, delayed
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
@@ -36,8 +37,6 @@ from sklearn.preprocessing import StandardScaler
 
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
-
-from _registry import CONFIGURATIONS, resolve
 
 DEFAULT_CONFIGS = ["single-task", "equal", "first_order batch", "first_order heldout (default)",
                    "exact batch", "exact heldout"]

@@ -19,7 +19,11 @@ import argparse
 import torch
 from _registry import resolve
 
-from hydasklearn._cli import compare_weightings, difference_to_better, standard_error
+from hydasklearn._main_job.cli import (
+    compare_weightings,
+    difference_to_better,
+    standard_error,
+)
 
 BASELINES = ("single-task", "equal")
 

@@ -21,9 +21,9 @@ import warnings
 
 import joblib
 import torch
+from _timing import medians, ratios, round_robin, stopwatch
 from sklearn.model_selection import GridSearchCV
 
-from _timing import medians, ratios, round_robin, stopwatch
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.metrics import main_task_scorer

@@ -21,9 +21,9 @@ import importlib.util
 import platform
 
 import torch
-
 from _strategy_setup import speed_arguments, time_strategies
 from _timing import medians, ratios
+
 from hydasklearn.weighting import GradientCosineSimilarity, HydaLearn, TorchJDAggregator
 
 CONFIGURATIONS = {

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from _speed_suite import BATCH_SIZE, HIDDEN, N_FEATURES
 from bench_memory import peak_fit_memory
+
 from hydasklearn.datasets import make_auxiliary_tasks
 
 

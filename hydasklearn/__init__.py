@@ -4,8 +4,8 @@ Scikit-learn estimators whose ``y`` may carry auxiliary targets next to the
 main one, trained with PyTorch through skorch.
 """
 
-from ._divergence import DivergenceWarning
-from ._estimators import HydaMultiTaskClassifier, HydaMultiTaskRegressor
+from ._backend.divergence import DivergenceWarning
+from ._sklearn.estimators import HydaMultiTaskClassifier, HydaMultiTaskRegressor
 
 __version__ = "0.1.0"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sklearn.metrics import get_scorer
 
-from ._targets import main_target_column
+from ._tasks.targets import main_target_column
 
 __all__ = ["main_task_scorer"]
 

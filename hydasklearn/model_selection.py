@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sklearn.model_selection import StratifiedKFold
 
-from ._targets import main_target_column, missing_mask
+from ._tasks.targets import main_target_column, missing_mask
 
 __all__ = ["MainTaskStratifiedKFold"]
 

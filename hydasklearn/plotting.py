@@ -13,7 +13,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._history import fitted_multitask_estimator
+from ._sklearn.history import fitted_multitask_estimator
 
 __all__ = ["plot_gains", "plot_loss_curves", "plot_task_weights"]
 

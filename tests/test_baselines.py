@@ -11,10 +11,10 @@ from sklearn.model_selection import GridSearchCV
 from torch.func import functional_call, grad, vmap
 
 from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
-from hydasklearn._losses import MultiTaskLoss, per_sample_loss
-from hydasklearn._network import SharedTrunkNetwork
-from hydasklearn._step import TrainingStep
-from hydasklearn._update import _reweighted, apply_decision
+from hydasklearn._engine.step import TrainingStep
+from hydasklearn._engine.update import _reweighted, apply_decision
+from hydasklearn._model.losses import MultiTaskLoss, per_sample_loss
+from hydasklearn._model.network import SharedTrunkNetwork
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.metrics import main_task_scorer
 from hydasklearn.weighting import (

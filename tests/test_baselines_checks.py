@@ -1,11 +1,15 @@
 """scikit-learn's estimator checks for every baseline strategy, one configuration each."""
 
+from _checks import expected_failures
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from _checks import expected_failures
-
 from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
-from hydasklearn.weighting import GradientCosineSimilarity, OLAux, PCGrad, TorchJDAggregator
+from hydasklearn.weighting import (
+    GradientCosineSimilarity,
+    OLAux,
+    PCGrad,
+    TorchJDAggregator,
+)
 
 try:
     import torchjd  # noqa: F401

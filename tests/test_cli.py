@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from hydasklearn._cli import METHODS, SCENARIOS, compare_weightings, conclusion, format_table, main
+from hydasklearn._main_job.cli import (
+    METHODS,
+    SCENARIOS,
+    compare_weightings,
+    conclusion,
+    format_table,
+    main,
+)
 
 
 def fake_results(hydalearn_shift):

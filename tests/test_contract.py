@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn._losses import MultiTaskLoss
-from hydasklearn._network import SharedTrunkNetwork
-from hydasklearn._step import TrainingStep
-from hydasklearn._update import apply_decision
+from hydasklearn._engine.step import TrainingStep
+from hydasklearn._engine.update import apply_decision
+from hydasklearn._model.losses import MultiTaskLoss
+from hydasklearn._model.network import SharedTrunkNetwork
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.weighting import Decision, WeightingStrategy
 

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from hydasklearn._data import BatchIterator, TensorDataset
+from hydasklearn._backend.batches import BatchIterator, TensorDataset
 
 
 def test_dataset_casts_float64_and_negative_strides_to_float32():
@@ -41,7 +41,7 @@ def test_shuffling_leaves_the_dataset_unpermuted_and_unshuffled_batches_are_view
 
 
 def test_dataset_of_selected_rows_gathers_them_chunk_by_chunk(monkeypatch):
-    monkeypatch.setattr("hydasklearn._data._CHUNK_ROWS", 3)
+    monkeypatch.setattr("hydasklearn._backend.batches._CHUNK_ROWS", 3)
     X = np.arange(20, dtype=np.float64).reshape(10, 2)
     rows = np.array([7, 0, 3, 9, 1, 4, 8])
     data = TensorDataset(X, X[:, :1] * 2, rows=rows)

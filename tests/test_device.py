@@ -19,7 +19,7 @@ from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
 
 from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn._data import BatchIterator, TensorDataset
+from hydasklearn._backend.batches import BatchIterator, TensorDataset
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.weighting import STRATEGIES
 

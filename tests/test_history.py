@@ -1,4 +1,4 @@
-"""Training history as DataFrames: ``training_history`` and ``hydasklearn._history``."""
+"""Training history as DataFrames: ``training_history`` and ``hydasklearn._sklearn.history``."""
 
 import sys
 import warnings
@@ -90,7 +90,7 @@ def test_regressor_and_strategies_without_gains():
 
 
 def test_pipeline_and_search_are_unwrapped(fitted):
-    from hydasklearn._history import step_history
+    from hydasklearn._sklearn.history import step_history
 
     X, y, _ = make_auxiliary_tasks(n_samples=80, n_features=4, n_informative=2, random_state=1)
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
@@ -104,7 +104,7 @@ def test_pipeline_and_search_are_unwrapped(fitted):
 
 
 def test_bad_input_gives_clear_errors(fitted, monkeypatch):
-    from hydasklearn._history import step_history
+    from hydasklearn._sklearn.history import step_history
 
     with pytest.raises(ValueError, match="level must be one of"):
         fitted.training_history("batch")

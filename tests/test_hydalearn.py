@@ -7,16 +7,26 @@ import torch.nn.functional as F
 from scipy.stats import spearmanr
 
 from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn._losses import MultiTaskLoss
-from hydasklearn._network import SharedTrunkNetwork
-from hydasklearn._step import TrainingStep
-from hydasklearn._update import apply_decision
-from hydasklearn._targets import encode_targets
+from hydasklearn._engine.step import TrainingStep
+from hydasklearn._engine.update import apply_decision
+from hydasklearn._model.losses import MultiTaskLoss
+from hydasklearn._model.network import SharedTrunkNetwork
+from hydasklearn._tasks.targets import encode_targets
 from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.weighting import (Decision, HydaLearn, bound_main_weight, crossfit_gains,
-                                   evidence_weights, gains_to_weights, moving_average_and_error,
-                                   moving_moments, per_unit_length, reference_gains,
-                                   relative_gains, smooth)
+from hydasklearn.weighting import (
+    Decision,
+    HydaLearn,
+    bound_main_weight,
+    crossfit_gains,
+    evidence_weights,
+    gains_to_weights,
+    moving_average_and_error,
+    moving_moments,
+    per_unit_length,
+    reference_gains,
+    relative_gains,
+    smooth,
+)
 
 KINDS = ["binary", "regression", "regression"]
 

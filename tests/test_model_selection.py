@@ -5,7 +5,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, check_cv, cross_validate
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    StratifiedKFold,
+    check_cv,
+    cross_validate,
+)
 
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.metrics import main_task_scorer

@@ -15,7 +15,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from hydasklearn.plotting import (  # noqa: E402
-    moving_average, plot_gains, plot_loss_curves, plot_task_weights)
+    moving_average,
+    plot_gains,
+    plot_loss_curves,
+    plot_task_weights,
+)
 
 
 def _fit(**params):

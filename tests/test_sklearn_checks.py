@@ -1,8 +1,7 @@
 """scikit-learn's estimator checks; one expected failure: float32 rounding (tests/_checks.py)."""
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
-
 from _checks import expected_failures
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
 from hydasklearn.weighting import HydaLearn

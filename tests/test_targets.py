@@ -6,13 +6,13 @@ import pytest
 from sklearn.exceptions import DataConversionWarning
 
 from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn._targets import (
+from hydasklearn._tasks.targets import (
     build_tasks,
     encode_targets,
     main_target_column,
     split_target_columns,
 )
-from hydasklearn._task import MAX_INTEGER_CLASSES, infer_task_kind, missing_mask
+from hydasklearn._tasks.task import MAX_INTEGER_CLASSES, infer_task_kind, missing_mask
 
 
 def _object_column(*values):

@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
-from hydasklearn import DivergenceWarning
+from hydasklearn import (
+    DivergenceWarning,
+    HydaMultiTaskClassifier,
+    HydaMultiTaskRegressor,
+)
 from hydasklearn.datasets import make_auxiliary_tasks
 
 FAST = dict(hidden_layer_sizes=(16,), max_iter=3, batch_size=50, random_state=0)

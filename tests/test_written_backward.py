@@ -5,10 +5,10 @@ import pytest
 import torch
 
 from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn._losses import MultiTaskLoss
-from hydasklearn._network import SharedTrunkNetwork
-from hydasklearn._step import TrainingStep
-from hydasklearn._written_backward import network_jacobian, record_forward
+from hydasklearn._engine.step import TrainingStep
+from hydasklearn._engine.written_backward import network_jacobian, record_forward
+from hydasklearn._model.losses import MultiTaskLoss
+from hydasklearn._model.network import SharedTrunkNetwork
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.weighting import HydaLearn
 

@@ -6,16 +6,16 @@ import numpy as np
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._data import TensorDataset
-from ._fit_inputs import validated_X
-from ._targets import main_target_column
+from .._backend.batches import TensorDataset
+from .._tasks.targets import main_target_column
+from .fit_inputs import validated_X
 
 
 class PredictionMixin:
     """``predict``, ``predict_tasks`` and ``score``, from ``net_`` and the fitted tasks.
 
     The net's forward pass is pure (see
-    :func:`~hydasklearn._network.evaluate_network`), so that threads may
+    :func:`~hydasklearn._model.network.evaluate_network`), so that threads may
     predict with one estimator at once.
     """
 

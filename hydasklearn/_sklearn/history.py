@@ -1,7 +1,7 @@
 """Training records of a fitted estimator as pandas DataFrames.
 
 The skorch history of ``net_`` holds, per optimiser step, the task losses,
-weights and gains (see :class:`~hydasklearn._training.MultiTaskNet`) and,
+weights and gains (see :class:`~hydasklearn._backend.net.MultiTaskNet`) and,
 per epoch, the mean task losses and timings. This module turns them into
 tables for notebook analysis; it reads the history and changes nothing.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Integral
 
 import torch
 import torch.nn.functional as F
@@ -16,6 +17,14 @@ ACTIVATIONS = {
     "gelu": nn.GELU,
 }
 
+
+
+def layer_sizes(sizes):
+    """Layer widths as a list of positive integers."""
+    sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+    if any(not isinstance(s, Integral) or s < 1 for s in sizes):
+        raise ValueError(f"Layer sizes must be positive integers, got {sizes}.")
+    return sizes
 
 class SeededDropout(nn.Module):
     """Dropout whose masks come from a given ``torch.Generator``.

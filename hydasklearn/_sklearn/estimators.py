@@ -7,8 +7,8 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 
-from ._docs import SHARED_ATTRIBUTES_DOC, SHARED_PARAMETERS_DOC
-from ._multitask import BaseHydaMultiTask
+from .docstrings import SHARED_ATTRIBUTES_DOC, SHARED_PARAMETERS_DOC
+from .multitask import BaseHydaMultiTask
 
 
 class HydaMultiTaskClassifier(ClassifierMixin, BaseHydaMultiTask):

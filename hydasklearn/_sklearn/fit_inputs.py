@@ -6,14 +6,13 @@ a fit that fails leaves the estimator as it was.
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._data import TensorDataset
+from .._backend.batches import TensorDataset
+from .._model.network import layer_sizes
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -53,13 +52,6 @@ def training_datasets(X, encoded, weights, seed, device, validation_fraction=Non
         train, valid = train_test_split(rows, test_size=validation_fraction, random_state=seed)
     return tuple(TensorDataset(X, encoded, device, weights, rows=part) for part in (train, valid))
 
-
-def layer_sizes(sizes):
-    """Layer widths as a list of positive integers."""
-    sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-    if any(not isinstance(s, Integral) or s < 1 for s in sizes):
-        raise ValueError(f"Layer sizes must be positive integers, got {sizes}.")
-    return sizes
 
 
 def check_trunk(hidden_layer_sizes):

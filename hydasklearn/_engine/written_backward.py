@@ -20,7 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._network import SeededDropout
+from .._model.network import SeededDropout
 
 _aten = torch.ops.aten
 

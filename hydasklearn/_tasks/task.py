@@ -14,7 +14,7 @@ the column):
 * infinite values, or regression values so far from the column's mean that
   their standardised value does not fit in float32 (the network's dtype).
 
-Building the task list from the whole ``y`` is :mod:`hydasklearn._targets`.
+Building the task list from the whole ``y`` is :mod:`hydasklearn._tasks.targets`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The scikit-learn face that both estimators share: validation, fit, predict.
 
 The estimators validate input, describe the tasks, translate their
-parameters into a skorch net (:mod:`hydasklearn._net_factory`) and read its
+parameters into a skorch net (:mod:`hydasklearn._backend.build`) and read its
 records; they never touch gradients.
 """
 
@@ -18,21 +18,21 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._data import TensorDataset
-from ._divergence import DivergenceWarning
-from ._fit_inputs import (
+from .._backend.batches import TensorDataset
+from .._backend.build import apply_warm_start, build_net
+from .._backend.divergence import DivergenceWarning
+from .._model.network import ACTIVATIONS
+from .._tasks.targets import build_tasks, encode_targets
+from ..weighting import STRATEGIES, WeightingStrategy
+from .fit_inputs import (
     check_trunk,
     checked_device,
     row_weights,
     training_datasets,
     validated_X,
 )
-from ._history import training_history
-from ._net_factory import apply_warm_start, build_net
-from ._network import ACTIVATIONS
-from ._prediction import PredictionMixin
-from ._targets import build_tasks, encode_targets
-from .weighting import STRATEGIES, WeightingStrategy
+from .history import training_history
+from .prediction import PredictionMixin
 
 
 class BaseHydaMultiTask(PredictionMixin, BaseEstimator):

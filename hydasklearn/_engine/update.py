@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import torch
 
-from ._representation import backward_through_heads
-from ._step import TrainingStep
-from .weighting._base import Decision
+from .decision import Decision
+from .representation import backward_through_heads
+from .step import TrainingStep
 
 
 def apply_decision(step, decision):

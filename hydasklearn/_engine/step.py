@@ -6,7 +6,7 @@ strategies read: per-task gradients of the shared parameters, their Gramian,
 gradients with respect to the shared representation, a held-out main-task
 gradient, look-ahead evaluations of the main-task loss and per-sample
 gradient products. It never writes a gradient into the network: turning the
-strategy's decision into ``.grad`` is :func:`hydasklearn._update.apply_decision`'s
+strategy's decision into ``.grad`` is :func:`hydasklearn._engine.update.apply_decision`'s
 job.
 """
 
@@ -16,11 +16,11 @@ from functools import cached_property
 
 import torch
 
-from ._layout import ParameterLayout, network_layouts
-from ._losses import per_sample_loss
-from ._representation import backward_through_heads, head_readers
-from ._step_gain_data import GainData
-from ._written_backward import network_jacobian
+from .._model.losses import per_sample_loss
+from .gain_data import GainData
+from .layout import ParameterLayout, network_layouts
+from .representation import backward_through_heads, head_readers
+from .written_backward import network_jacobian
 
 
 class TrainingStep(GainData):
@@ -46,13 +46,13 @@ class TrainingStep(GainData):
         ``sample_batch(size)`` returns a random ``(X, y, sample_weight)``
         batch of training data, used as held-out data for main-task gains.
     layouts : tuple or None
-        What :func:`~hydasklearn._layout.network_layouts` returns for
+        What :func:`~hydasklearn._engine.layout.network_layouts` returns for
         ``module`` (the net builds it once per fit); None builds it here.
     sample_weight : Tensor of shape (batch_size,) or None
         The user's row weights, already applied in ``losses``.
     record : tuple or None
         Every layer's output on ``X``, from
-        :func:`~hydasklearn._written_backward.record_forward`, when
+        :func:`~hydasklearn._engine.written_backward.record_forward`, when
         ``losses`` were computed from those outputs: :attr:`jacobian` is then
         computed by a written-out backward pass (faster than autograd's
         batched one). None: by autograd.
@@ -82,12 +82,12 @@ class TrainingStep(GainData):
     # that only reads the losses skips them.
     @cached_property
     def trunk_layout(self):
-        """:class:`~hydasklearn._layout.ParameterLayout` of the shared parameters."""
+        """:class:`~hydasklearn._engine.layout.ParameterLayout` of the shared parameters."""
         return self._network_layouts[0]
 
     @cached_property
     def head_layout(self):
-        """:class:`~hydasklearn._layout.ParameterLayout` of the heads, head after head."""
+        """:class:`~hydasklearn._engine.layout.ParameterLayout` of the heads, head after head."""
         return self._network_layouts[1]
 
     @cached_property
@@ -120,7 +120,7 @@ class TrainingStep(GainData):
 
         Columns ``[:n_shared]`` are the trunk's parameters, the rest the heads'.
         Computed from the :attr:`record` by a written-out backward pass
-        (:func:`~hydasklearn._written_backward.network_jacobian`) where there
+        (:func:`~hydasklearn._engine.written_backward.network_jacobian`) where there
         is one, else by one batched backward pass (``is_grads_batched``).
         """
         layout = self.trunk_layout.concatenated(self.head_layout)
@@ -163,7 +163,7 @@ class TrainingStep(GainData):
         Shape (n_tasks, batch_size * width). The backward pass stops at the
         heads, so this costs far less than :attr:`shared_gradients`; it also
         yields every head's gradient (:attr:`head_gradients`). One ordinary
-        backward pass with hooks (:mod:`hydasklearn._representation`) where
+        backward pass with hooks (:mod:`hydasklearn._engine.representation`) where
         the heads' graphs are separate, else one batched backward pass.
         """
         if self.readers is None:

@@ -1,8 +1,8 @@
 """Targets: turn a user's ``y`` into one main task and auxiliary tasks.
 
 Column 0 of ``y`` is the main task, every further column an auxiliary task;
-each column becomes a :class:`~hydasklearn._task.Task` (see
-:mod:`hydasklearn._task` for what one column may hold). This module splits
+each column becomes a :class:`~hydasklearn._tasks.task.Task` (see
+:mod:`hydasklearn._tasks.task` for what one column may hold). This module splits
 ``y`` into named columns and refuses a ``y`` that cannot be read as tasks,
 with a ValueError naming the problem: no rows, no columns, two columns with
 the same name (a DataFrame's names are the task names), a main target with
@@ -19,7 +19,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _assert_all_finite
 
-from ._task import (
+from .task import (
     MAX_INTEGER_CLASSES,
     TASK_TYPES,
     USER_TASK_TYPES,

@@ -1,4 +1,4 @@
-"""Data sets: generated multi-task problems with auxiliary tasks of known relevance."""
+"""Generated problems with auxiliary tasks that help, hurt or both (see :mod:`hydasklearn.datasets`)."""
 
 from __future__ import annotations
 
@@ -163,4 +163,3 @@ def _as_frame(X, y, types):
 
 
 # Loaders of real data that optional packages ship (extras "lending" and "mortality").
-from ._real_data import load_lending_club, load_support2  # noqa: E402, F401

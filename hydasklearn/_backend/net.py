@@ -18,14 +18,14 @@ from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator
 
-from ._data import BatchIterator
-from ._layout import network_layouts
-from ._losses import split_targets
-from ._network import evaluate_network
-from ._step import TrainingStep
-from ._update import apply_decision
-from ._written_backward import record_forward
-from .weighting import resolve_weighting
+from .._engine.layout import network_layouts
+from .._engine.step import TrainingStep
+from .._engine.update import apply_decision
+from .._engine.written_backward import record_forward
+from .._model.losses import split_targets
+from .._model.network import evaluate_network
+from ..weighting import resolve_weighting
+from .batches import BatchIterator
 
 
 class MultiTaskNet(NeuralNet):
@@ -210,7 +210,7 @@ class MultiTaskNet(NeuralNet):
         """Every head's output on ``x``, in eval mode, in ``x``'s precision.
 
         A pure function of the parameters (see
-        :func:`~hydasklearn._network.evaluate_network`): no module state is
+        :func:`~hydasklearn._model.network.evaluate_network`): no module state is
         switched, so threads may predict at once.
         """
         return evaluate_network(self.module_, x)

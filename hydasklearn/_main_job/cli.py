@@ -22,9 +22,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from . import HydaMultiTaskClassifier
-from .datasets import make_auxiliary_tasks
-from .weighting import HydaLearn
+from .. import HydaMultiTaskClassifier
+from ..datasets import make_auxiliary_tasks
+from ..weighting import HydaLearn
 
 #: Generated problems: keyword arguments of make_auxiliary_tasks, and the trunk.
 #: Tasks hurt where they compete with the main task for a small trunk (as in

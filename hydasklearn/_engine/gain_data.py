@@ -1,10 +1,10 @@
 """What a training step computes on other data or other parameters than its own batch.
 
-:class:`GainData` is the part of :class:`~hydasklearn._step.TrainingStep`
+:class:`GainData` is the part of :class:`~hydasklearn._engine.step.TrainingStep`
 that main-task gains and sample-level weights read: a held-out batch, the
 main-task gradient on it, the main-task loss after look-ahead steps of the
 trunk, and every sample's gradient along a trunk direction. All of it is
-evaluated with a pure forward pass (:func:`~hydasklearn._network.evaluate`),
+evaluated with a pure forward pass (:func:`~hydasklearn._model.network.evaluate`),
 so the module is never changed.
 """
 
@@ -15,11 +15,11 @@ from functools import cached_property
 
 import torch
 
-from ._network import evaluate
+from .._model.network import evaluate
 
 
 class GainData:
-    """Held-out and look-ahead quantities of a :class:`~hydasklearn._step.TrainingStep`."""
+    """Held-out and look-ahead quantities of a :class:`~hydasklearn._engine.step.TrainingStep`."""
 
     # --------------------------------------------------------------- gain data
     @cached_property

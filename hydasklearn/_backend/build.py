@@ -16,12 +16,11 @@ import torch
 from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 
-from ._divergence import DivergenceGuard
-from ._fit_inputs import layer_sizes
-from ._losses import MultiTaskLoss
-from ._network import SharedTrunkNetwork
-from ._progress import EpochProgress
-from ._training import MultiTaskNet
+from .._model.losses import MultiTaskLoss
+from .._model.network import SharedTrunkNetwork, layer_sizes
+from .divergence import DivergenceGuard
+from .net import MultiTaskNet
+from .progress import EpochProgress
 
 #: Parameters a warm start applies to the trained net; any other change raises.
 WARM_START_APPLICABLE = frozenset({
@@ -31,7 +30,7 @@ WARM_START_APPLICABLE = frozenset({
 
 
 def build_net(params, n_features, tasks, n_samples, valid, seed):
-    """A new, uninitialised :class:`~hydasklearn._training.MultiTaskNet`.
+    """A new, uninitialised :class:`~hydasklearn._backend.net.MultiTaskNet`.
 
     Parameters
     ----------
