@@ -16,7 +16,7 @@ else
 fi
 
 echo "== tests: cuda-marked and device tests (-rs lists the skips) =="
-timeout 120 python -m pytest -q -rs tests/test_device.py tests/test_data.py 2>&1 \
+timeout 120 python -m pytest -q -rs tests/_backend/test_device.py tests/_backend/test_batches.py 2>&1 \
     | tee "$log/tests.txt"
 tests_rc=${PIPESTATUS[0]}
 

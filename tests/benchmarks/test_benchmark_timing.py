@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-TIMING = Path(__file__).resolve().parents[1] / "benchmarks" / "_timing.py"
+TIMING = Path(__file__).resolve().parents[2] / "benchmarks" / "_timing.py"
 
 
 @pytest.fixture(scope="module")
