@@ -18,6 +18,7 @@ import torch
 from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
 
+from _fitting import FAST
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn._backend.batches import BatchIterator, TensorDataset
 from hydasklearn.datasets import make_auxiliary_tasks
@@ -144,3 +145,23 @@ def test_model_fitted_on_cuda_predicts_in_a_process_without_cuda(tmp_path, early
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     on_cpu = np.load(io.BytesIO(done.stdout))
     np.testing.assert_allclose(on_cpu, model.predict_proba(X), atol=1e-6)
+
+
+def test_device_is_used_for_the_network(mixed):
+    X, y = mixed
+    model = HydaMultiTaskClassifier(device=torch.device("cpu"), **FAST).fit(X, y)
+    assert next(model.net_.module_.parameters()).device.type == "cpu"
+    assert model.predict_proba(X).dtype == np.float64
+
+
+@pytest.mark.cuda
+@needs_cuda
+def test_cuda_device(mixed):
+    X, y = mixed
+    model = HydaMultiTaskClassifier(device="cuda", **FAST).fit(X, y)
+    assert next(model.net_.module_.parameters()).device.type == "cuda"
+    assert model.predict_proba(X).shape == (len(X), 2)
+    assert set(model.predict_tasks(X)) == set(model.task_names_)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(restored.predict_proba(X), model.predict_proba(X))
+

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
+from _fitting import FAST
 from hydasklearn import HydaMultiTaskClassifier
 
 
@@ -72,3 +73,14 @@ def test_verbose_models_pickle(verbose):
     restored = pickle.loads(pickle.dumps(model))
     X, _ = _data()
     np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+
+
+def test_verbose_zero_prints_nothing(mixed, capsys):
+    X, y = mixed
+    HydaMultiTaskClassifier(verbose=0, **FAST).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    HydaMultiTaskClassifier(verbose=2, **FAST).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out + captured.err != ""
+
