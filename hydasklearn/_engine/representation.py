@@ -98,3 +98,85 @@ def backward_through_heads(losses, representation, readers, head_parameters,
     finally:
         for handle in handles:
             handle.remove()
+
+
+def through_trunk(representation, per_task, layout, halves=False):
+    """Per-task gradients of trunk parameters, from the gradients at the trunk's output.
+
+    One batched backward pass from the representation through the trunk,
+    as far as ``layout``'s parameters need (the trunk's last linear layer
+    alone costs a small fraction of the whole trunk).
+
+    Parameters
+    ----------
+    representation : Tensor of shape (batch_size, width)
+        The trunk's output, still attached to its graph.
+    per_task : Tensor of shape (n_tasks, batch_size * width)
+        ``dL_k/dh`` for every task.
+    layout : ParameterLayout
+        The trunk parameters wanted (the gradients' columns).
+    halves : bool, default=False
+        Each half of the batch's share of the gradients (the first and the
+        second half of the rows), for cross-fitted gains.
+
+    Returns
+    -------
+    Tensor of shape (n_tasks, layout.size), or a pair of them when ``halves``.
+    """
+    n_tasks = len(per_task)
+    outputs = per_task.view((n_tasks,) + representation.shape)
+    if halves:
+        first = torch.arange(len(representation), device=outputs.device) < (
+            len(representation) // 2)
+        first = first.view((1, -1) + (1,) * (representation.dim() - 1))
+        outputs = torch.cat([outputs * first, outputs * ~first])
+    gradients = torch.autograd.grad(representation, layout.parameters, grad_outputs=outputs,
+                                    is_grads_batched=True, retain_graph=True,
+                                    allow_unused=True)
+    flat = layout.flatten(gradients, n_rows=len(outputs))
+    return (flat[:n_tasks], flat[n_tasks:]) if halves else flat
+
+
+def gradients_at_representation(losses, representation, readers, head_layout, head_tasks):
+    """Every task's gradient at the trunk's output and of its own head, in one pass.
+
+    The pass stops at the representation: nothing is written into ``.grad``.
+
+    Parameters
+    ----------
+    losses : Tensor of shape (n_tasks,)
+    representation : Tensor of shape (batch_size, width)
+    readers : list or None
+        What :func:`head_readers` found; None: one batched backward pass
+        (``is_grads_batched``) instead of one ordinary pass with hooks.
+    head_layout : ParameterLayout
+        The heads' parameters, head after head.
+    head_tasks : list of int
+        The task of every parameter of ``head_layout``.
+
+    Returns
+    -------
+    per_task : Tensor of shape (n_tasks, batch_size * width)
+        ``dL_k/dh`` for every task.
+    head_gradients : Tensor of shape (n_tasks, head_layout.size)
+        Every task's gradient of the heads' parameters (zero outside its own head).
+    """
+    n_tasks = len(losses)
+    if readers is None:
+        identity = torch.eye(n_tasks, dtype=losses.dtype, device=losses.device)
+        gradients = torch.autograd.grad(
+            losses, [representation] + head_layout.parameters, grad_outputs=identity,
+            is_grads_batched=True, retain_graph=True, allow_unused=True,
+        )
+        return (gradients[0].reshape(n_tasks, -1),
+                head_layout.flatten(gradients[1:], n_rows=n_tasks))
+    per_task, summed = backward_through_heads(losses, representation, readers,
+                                              head_layout.parameters)
+    # Head k's parameters reach L_k only: the summed pass's gradient is its task's row.
+    rows = representation.new_zeros((n_tasks, head_layout.size))
+    columns = head_layout.flatten(summed)
+    offset = 0
+    for size, task in zip(head_layout.sizes, head_tasks):
+        rows[task, offset:offset + size] = columns[offset:offset + size]
+        offset += size
+    return per_task, rows

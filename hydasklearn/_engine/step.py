@@ -7,7 +7,7 @@ gradients with respect to the shared representation, a held-out main-task
 gradient, look-ahead evaluations of the main-task loss and per-sample
 gradient products. It never writes a gradient into the network: turning the
 strategy's decision into ``.grad`` is :func:`hydasklearn._engine.update.apply_decision`'s
-job.
+job, which asks :meth:`TrainingStep.has_computed` what it can reuse.
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ from functools import cached_property
 
 import torch
 
-from .._model.losses import per_sample_loss
-from .gain_data import GainData
+from .gain_data import (Batch, main_task_gradient, main_task_losses_after_steps,
+                        per_sample_task_losses, sample_gradients_along)
+from .jacobian import per_task_jacobian
 from .layout import ParameterLayout, network_layouts
-from .representation import backward_through_heads, head_readers
-from .written_backward import network_jacobian
+from .representation import gradients_at_representation, head_readers, through_trunk
+
+#: What :meth:`TrainingStep.has_computed` answers for: the results of backward passes.
+GRADIENT_QUANTITIES = ("jacobian", "gramian", "representation_gradients", "head_gradients")
 
 
-class TrainingStep(GainData):
+class TrainingStep:
     """One mini-batch, seen by a weighting strategy.
 
     Parameters
@@ -39,15 +42,16 @@ class TrainingStep(GainData):
     losses : Tensor of shape (n_tasks,)
         Per-task losses, still attached to the graph.
     learning_rate : float
-        The optimiser's current learning rate.
+        The optimizer's current learning rate.
     index : int
-        Number of optimiser steps taken before this one.
+        Number of optimizer steps taken before this one.
     sample_batch : callable or None
         ``sample_batch(size)`` returns a random ``(X, y, sample_weight)``
         batch of training data, used as held-out data for main-task gains.
     layouts : tuple or None
         What :func:`~hydasklearn._engine.layout.network_layouts` returns for
-        ``module`` (the net builds it once per fit); None builds it here.
+        ``module`` (the net builds it once per fit); None builds it when
+        first needed.
     sample_weight : Tensor of shape (batch_size,) or None
         The user's row weights, already applied in ``losses``.
     record : tuple or None
@@ -73,31 +77,97 @@ class TrainingStep(GainData):
         self.learning_rate = float(learning_rate)
         self.index = index
         self.sample_weight = sample_weight
-        self._sample_batch = sample_batch
-        self._layouts = layouts
         self.record = record
         self.n_tasks = len(losses)
+        self._sample_batch = sample_batch
+        self._layouts = layouts
+        self._heldout_batch = None
+        # Results of backward passes: None until a strategy or the update asks.
+        self._jacobian = None
+        self._gramian = None
+        self._representation_gradients = None
+        self._head_gradients = None
+        self._through_representation = {}  # (layer, halves) -> gradients
 
-    # Layouts are looked up only when a strategy needs gradients: a strategy
-    # that only reads the losses skips them.
-    @cached_property
+    def has_computed(self, quantity):
+        """Whether the step already holds ``quantity``, so reading it costs no backward pass.
+
+        Parameters
+        ----------
+        quantity : {"jacobian", "gramian", "representation_gradients", "head_gradients"}
+
+        Returns
+        -------
+        bool
+        """
+        held = {"jacobian": self._jacobian, "gramian": self._gramian,
+                "representation_gradients": self._representation_gradients,
+                "head_gradients": self._head_gradients}
+        if quantity not in held:
+            raise ValueError(f"Unknown quantity {quantity!r}; expected one of "
+                             f"{GRADIENT_QUANTITIES}.")
+        return held[quantity] is not None
+
+    def store_representation_gradients(self, per_task, head_gradients=None):
+        """Keep the results of a backward pass that stopped at (or passed) the representation.
+
+        Parameters
+        ----------
+        per_task : Tensor of shape (n_tasks, batch_size * width)
+            ``dL_k/dh`` for every task: :attr:`representation_gradients`.
+        head_gradients : Tensor of shape (n_tasks, n_head_values) or None
+            :attr:`head_gradients`; None where the pass did not keep them
+            (it wrote them into ``.grad``): they are then computed when asked.
+        """
+        self._representation_gradients = per_task
+        if head_gradients is not None:
+            self._head_gradients = head_gradients
+
+    def with_losses(self, losses):
+        """The same batch with other losses computed from it (re-weighted per sample, say).
+
+        Nothing computed from the old losses carries over; the held-out
+        batch, if drawn, does. The new losses do not come from the recorded
+        layer outputs, so the new step's :attr:`jacobian` is autograd's.
+
+        Parameters
+        ----------
+        losses : Tensor of shape (n_tasks,)
+
+        Returns
+        -------
+        TrainingStep
+        """
+        step = TrainingStep(self.module, self.criterion, self.X, self.y, self.representation,
+                            losses, self.learning_rate, self.index, self._sample_batch,
+                            self.layouts, self.sample_weight)
+        step._heldout_batch = self._heldout_batch
+        return step
+
+    # ---------------------------------------------------------------- layouts
+    # Looked up only when a strategy needs gradients: one that reads only the
+    # losses skips them.
+    @property
+    def layouts(self):
+        """``(trunk_layout, head_layout, head_tasks)`` of the network."""
+        if self._layouts is None:
+            self._layouts = network_layouts(self.module)
+        return self._layouts
+
+    @property
     def trunk_layout(self):
         """:class:`~hydasklearn._engine.layout.ParameterLayout` of the shared parameters."""
-        return self._network_layouts[0]
+        return self.layouts[0]
 
-    @cached_property
+    @property
     def head_layout(self):
         """:class:`~hydasklearn._engine.layout.ParameterLayout` of the heads, head after head."""
-        return self._network_layouts[1]
+        return self.layouts[1]
 
-    @cached_property
+    @property
     def head_tasks(self):
         """The task of every parameter in :attr:`head_layout`."""
-        return self._network_layouts[2]
-
-    @cached_property
-    def _network_layouts(self):
-        return self._layouts if self._layouts is not None else network_layouts(self.module)
+        return self.layouts[2]
 
     @property
     def n_shared(self):
@@ -109,31 +179,33 @@ class TrainingStep(GainData):
         """Number of samples with a label, per task (a tensor of shape (n_tasks,))."""
         return (~torch.isnan(self.y)).sum(dim=0)
 
+    @cached_property
+    def label_totals(self):
+        """Denominator of every task's loss: labelled samples, or their summed row weights."""
+        labelled = (~torch.isnan(self.y)).to(self.losses)
+        if self.sample_weight is not None:
+            labelled = labelled * self.sample_weight[:, None]
+        return labelled.sum(dim=0)
+
     def ones(self):
         """Weight 1 for every task (a neutral decision's weights)."""
         return torch.ones(self.n_tasks, dtype=self.losses.dtype, device=self.losses.device)
 
-    # ----------------------------------------------------------------- gradients
-    @cached_property
+    # -------------------------------------------------------------- gradients
+    @property
     def jacobian(self):
         """Per-task gradients of all parameters, shape (n_tasks, n_parameters).
 
         Columns ``[:n_shared]`` are the trunk's parameters, the rest the heads'.
-        Computed from the :attr:`record` by a written-out backward pass
-        (:func:`~hydasklearn._engine.written_backward.network_jacobian`) where there
-        is one, else by one batched backward pass (``is_grads_batched``).
+        Computed from the :attr:`record` by a written-out backward pass where
+        there is one, else by autograd (see
+        :func:`~hydasklearn._engine.jacobian.per_task_jacobian`).
         """
-        layout = self.trunk_layout.concatenated(self.head_layout)
-        if self.record is not None:
-            written = network_jacobian(self.module, self.record, self.losses)
-            if written is not None:
-                return layout.flatten([written.get(p) for p in layout.parameters],
-                                      n_rows=self.n_tasks)
-        gradients = torch.autograd.grad(
-            self.losses, layout.parameters, grad_outputs=self._identity(),
-            is_grads_batched=True, retain_graph=True, allow_unused=True,
-        )
-        return layout.flatten(gradients, n_rows=self.n_tasks)
+        if self._jacobian is None:
+            self._jacobian = per_task_jacobian(
+                self.module, self.losses, self.trunk_layout.concatenated(self.head_layout),
+                self.record)
+        return self._jacobian
 
     @property
     def shared_gradients(self):
@@ -145,18 +217,20 @@ class TrainingStep(GainData):
         """Per-task gradients of the heads' parameters, shape (n_tasks, n_head_values)."""
         return self.jacobian[:, self.n_shared:]
 
-    @cached_property
+    @property
     def gramian(self):
         """Inner products of the per-task shared gradients, shape (n_tasks, n_tasks)."""
-        shared = self.shared_gradients
-        return shared @ shared.T
+        if self._gramian is None:
+            shared = self.shared_gradients
+            self._gramian = shared @ shared.T
+        return self._gramian
 
     @cached_property
     def readers(self):
         """Where each head reads the representation (see :func:`head_readers`)."""
         return head_readers(self.losses, self.representation)
 
-    @cached_property
+    @property
     def representation_gradients(self):
         """Per-task gradients of the losses with respect to the shared representation.
 
@@ -166,79 +240,52 @@ class TrainingStep(GainData):
         backward pass with hooks (:mod:`hydasklearn._engine.representation`) where
         the heads' graphs are separate, else one batched backward pass.
         """
-        if self.readers is None:
-            gradients = torch.autograd.grad(
-                self.losses, [self.representation] + self.head_layout.parameters,
-                grad_outputs=self._identity(), is_grads_batched=True, retain_graph=True,
-                allow_unused=True,
-            )
-            self.__dict__["head_gradients"] = self.head_layout.flatten(gradients[1:],
-                                                                       n_rows=self.n_tasks)
-            return gradients[0].reshape(self.n_tasks, -1)
-        per_task, head_gradients = backward_through_heads(
-            self.losses, self.representation, self.readers, self.head_layout.parameters)
-        self.__dict__["head_gradients"] = self._heads_by_task(head_gradients)
-        return per_task
+        if self._representation_gradients is None:
+            self.store_representation_gradients(*self._backward_to_representation())
+        return self._representation_gradients
 
-    @cached_property
+    @property
     def head_gradients(self):
         """Per-task gradients of the heads' parameters, shape (n_tasks, n_head_values)."""
-        if "jacobian" in self.__dict__:
-            return self.head_jacobian
-        self.representation_gradients  # noqa: B018 (computes head_gradients too)
-        return self.__dict__["head_gradients"]
+        if self._head_gradients is None:
+            if self._jacobian is not None:
+                self._head_gradients = self.head_jacobian
+            elif self._representation_gradients is None:
+                self.store_representation_gradients(*self._backward_to_representation())
+            else:  # stored by a pass that wrote the heads' gradients into .grad
+                self._head_gradients = self._backward_to_representation()[1]
+        return self._head_gradients
 
-    def _heads_by_task(self, summed):
-        """Gradients of ``sum_k L_k`` w.r.t. the heads -> one row per task (zeros elsewhere)."""
-        rows = self.representation.new_zeros((self.n_tasks, self.head_layout.size))
-        columns = self.head_layout.flatten(summed)
-        offset = 0
-        for size, task in zip(self.head_layout.sizes, self.head_tasks):
-            rows[task, offset:offset + size] = columns[offset:offset + size]
-            offset += size
-        return rows
+    def _backward_to_representation(self):
+        """``(representation_gradients, head_gradients)`` from one backward pass."""
+        return gradients_at_representation(self.losses, self.representation, self.readers,
+                                           self.head_layout, self.head_tasks)
 
     def gradients_through_representation(self, layer="all", halves=False):
         """Per-task gradients of trunk parameters, from :attr:`representation_gradients`.
 
         One batched backward pass from the representation through the trunk
         (``layer="all"``) or through its last linear layer only
-        (``layer="last"``: a small fraction of the per-task Jacobian's cost).
+        (``layer="last"``: a small fraction of the per-task Jacobian's cost);
+        see :func:`~hydasklearn._engine.representation.through_trunk`.
         Computed once per step and argument pair.
 
         Parameters
         ----------
         layer : {"all", "last"}
         halves : bool, default=False
-            Each half of the batch's share of the gradients (the first and
-            the second half of the rows; batches are shuffled), for
-            cross-fitted gains.
+            Each half of the batch's share instead (batches are shuffled).
 
         Returns
         -------
         Tensor of shape (n_tasks, n_values), or a pair of them when ``halves``.
         """
-        cache = self.__dict__.setdefault("_through_representation", {})
-        if (layer, halves) in cache:
-            return cache[layer, halves]
-        if layer == "last":
-            layout = ParameterLayout(self._last_linear.named_parameters())
-        else:
-            layout = self.trunk_layout
-        representation = self.representation
-        outputs = self.representation_gradients.view((self.n_tasks,) + representation.shape)
-        if halves:
-            first = torch.arange(len(representation), device=outputs.device) < (
-                len(representation) // 2)
-            first = first.view((1, -1) + (1,) * (representation.dim() - 1))
-            outputs = torch.cat([outputs * first, outputs * ~first])
-        gradients = torch.autograd.grad(representation, layout.parameters, grad_outputs=outputs,
-                                        is_grads_batched=True, retain_graph=True,
-                                        allow_unused=True)
-        flat = layout.flatten(gradients, n_rows=len(outputs))
-        result = (flat[:self.n_tasks], flat[self.n_tasks:]) if halves else flat
-        cache[layer, halves] = result
-        return result
+        if (layer, halves) not in self._through_representation:
+            layout = (ParameterLayout(self._last_linear.named_parameters()) if layer == "last"
+                      else self.trunk_layout)
+            self._through_representation[layer, halves] = through_trunk(
+                self.representation, self.representation_gradients, layout, halves)
+        return self._through_representation[layer, halves]
 
     @cached_property
     def _last_linear(self):
@@ -249,9 +296,6 @@ class TrainingStep(GainData):
         """Columns of :attr:`shared_gradients` that belong to the trunk's last linear layer."""
         return self.trunk_layout.columns_of(list(self._last_linear.parameters()))
 
-    def _identity(self):
-        return torch.eye(self.n_tasks, dtype=self.losses.dtype, device=self.losses.device)
-
     def sample_losses(self, outputs=None):
         """Loss of every sample on every task, shape (batch_size, n_tasks).
 
@@ -260,18 +304,62 @@ class TrainingStep(GainData):
         """
         if outputs is None:
             outputs = self.module.forward_heads(self.representation)
-        labelled = ~torch.isnan(self.y)
-        targets = torch.where(labelled, self.y, torch.zeros_like(self.y))
-        losses = torch.stack([
-            per_sample_loss(kind, output, targets[:, k]) * labelled[:, k]
-            for k, (kind, output) in enumerate(zip(self.criterion.task_kinds, outputs))
-        ], dim=1)
-        return losses if self.sample_weight is None else losses * self.sample_weight[:, None]
+        return per_sample_task_losses(outputs, self.y, self.criterion.task_kinds,
+                                      self.sample_weight)
 
-    @cached_property
-    def label_totals(self):
-        """Denominator of every task's loss: labelled samples, or their summed row weights."""
-        labelled = (~torch.isnan(self.y)).to(self.losses)
-        if self.sample_weight is not None:
-            labelled = labelled * self.sample_weight[:, None]
-        return labelled.sum(dim=0)
+    # -------------------------------------------------------------- gain data
+    @property
+    def heldout_batch(self):
+        """A random batch of training data (``(X, y, sample_weight)``), drawn once per step."""
+        if self._heldout_batch is None:
+            if self._sample_batch is None:
+                raise RuntimeError("No held-out data source was given to this training step.")
+            self._heldout_batch = Batch(*self._sample_batch(len(self.X)))
+        return self._heldout_batch
+
+    def gain_data(self, source):
+        """``(X, y, sample_weight)`` on which main-task gains are measured.
+
+        Parameters
+        ----------
+        source : {"batch", "heldout"}
+
+        Returns
+        -------
+        Batch
+        """
+        if source == "batch":
+            return Batch(self.X, self.y, self.sample_weight)
+        if source == "heldout":
+            return self.heldout_batch
+        raise ValueError(f"Unknown gain data {source!r}; expected 'batch' or 'heldout'.")
+
+    def main_gradient(self, source="heldout"):
+        """Gradient of the main-task loss on the gain data w.r.t. the shared parameters.
+
+        See :func:`~hydasklearn._engine.gain_data.main_task_gradient`; on
+        ``source="batch"``, row 0 of :attr:`shared_gradients`.
+        """
+        if source == "batch":
+            return self.shared_gradients[0]
+        return main_task_gradient(self.module, self.criterion, self.trunk_layout,
+                                  self.gain_data(source))
+
+    def main_loss_after_steps(self, directions, source="batch"):
+        """Main-task loss on the gain data after moving the trunk by ``-direction``.
+
+        ``directions`` has shape (n_directions, n_shared); ``source`` is
+        "batch" or "heldout". See
+        :func:`~hydasklearn._engine.gain_data.main_task_losses_after_steps`.
+        """
+        return main_task_losses_after_steps(
+            self.module, self.criterion, self.trunk_layout, directions, self.gain_data(source))
+
+    def sample_gradient_products(self, direction):
+        """Inner product of every sample's task gradient with a trunk direction.
+
+        Shape (batch_size, n_tasks) for a ``direction`` of shape (n_shared,).
+        See :func:`~hydasklearn._engine.gain_data.sample_gradients_along`.
+        """
+        return sample_gradients_along(self.module, self.criterion, self.trunk_layout,
+                                      self.gain_data("batch"), direction)

@@ -1,6 +1,6 @@
 """From a strategy's decision to the gradients in ``.grad``: the one place.
 
-Rules, in order (see :class:`~hydasklearn.weighting.Decision`):
+Rules, in order (see :class:`~hydasklearn._engine.decision.Decision`):
 
 1. ``weights_at_representation``: one backward pass of ``sum_k L_k`` in
    which the trunk receives ``sum_k w_k dL_k/dh``, ``w`` chosen by the rule
@@ -12,8 +12,9 @@ Rules, in order (see :class:`~hydasklearn.weighting.Decision`):
    ``head_weights @`` its per-task gradients.
 4. Otherwise the trunk gets ``weights @`` the per-task gradients and the
    heads ``head_weights @`` theirs, assembled from whatever the strategy
-   made the step compute, with no backward pass repeated: from the per-task
-   Jacobian if computed; else from the representation gradients if
+   made the step compute, with no backward pass repeated (it asks
+   :meth:`~hydasklearn._engine.step.TrainingStep.has_computed`): from the
+   per-task Jacobian if computed; else from the representation gradients if
    computed; else one ordinary backward pass of ``sum_k w_k L_k``, after
    which every head's gradient is rescaled from ``w_k`` to its head weight
    (head k reaches only ``L_k``; a task at weight 0 whose head still learns
@@ -26,7 +27,6 @@ import torch
 
 from .decision import Decision
 from .representation import backward_through_heads
-from .step import TrainingStep
 
 
 def apply_decision(step, decision):
@@ -52,18 +52,18 @@ def apply_decision(step, decision):
     weights = _like_losses(decision.weights, step.losses)
     head_weights = (None if decision.head_weights is None
                     else _like_losses(decision.head_weights, step.losses))
-    computed = step.__dict__
     if decision.trunk_gradient is not None:
         step.trunk_layout.set_gradients(decision.trunk_gradient.detach().to(step.losses,
                                                                             copy=True))
         _set_head_gradients(step, weights if head_weights is None else head_weights)
-    elif "jacobian" in computed:
+    elif step.has_computed("jacobian"):
         step.trunk_layout.set_gradients(weights @ step.shared_gradients)
         _set_head_gradients(step, weights if head_weights is None else head_weights)
-    elif head_weights is None and "representation_gradients" not in computed:
-        step.losses.backward(weights)  # d(sum_k w_k L_k), with no op added to the graph
-    elif "representation_gradients" not in computed:
-        _backward_heads_apart(step, weights, head_weights)
+    elif not step.has_computed("representation_gradients"):
+        if head_weights is None:
+            step.losses.backward(weights)  # d(sum_k w_k L_k), with no op added to the graph
+        else:
+            _backward_heads_apart(step, weights, head_weights)
     else:
         trunk = weights @ step.representation_gradients
         step.representation.backward(trunk.view_as(step.representation))
@@ -109,9 +109,7 @@ def _reweighted(step, sample_weights):
     """The step with its losses re-weighted per sample (rule 2)."""
     weighted = step.sample_losses() * sample_weights.detach().to(step.losses)
     losses = weighted.sum(dim=0) / step.label_totals.clamp(min=1e-12)
-    return TrainingStep(step.module, step.criterion, step.X, step.y, step.representation,
-                        losses, step.learning_rate, step.index, step._sample_batch,
-                        step._network_layouts, step.sample_weight)
+    return step.with_losses(losses)
 
 
 def _weigh_at_representation(step, rule):
@@ -129,6 +127,6 @@ def _weigh_at_representation(step, rule):
 
     per_task, _ = backward_through_heads(step.losses, step.representation, step.readers,
                                          step.head_layout.parameters, reweigh)
-    step.__dict__["representation_gradients"] = per_task
+    step.store_representation_gradients(per_task)  # the heads' gradients are in .grad
     weights, gains = chosen[0]
     return Decision(weights, gains)
