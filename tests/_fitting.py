@@ -7,6 +7,7 @@ common ones into fixtures (``mixed``, ``quiet``).
 
 import warnings
 
+import joblib
 import numpy as np
 
 from hydasklearn.datasets import make_auxiliary_tasks
@@ -62,3 +63,19 @@ def fit_quietly(model, X, y, **fit_params):
 def fitted_attributes(model):
     """The names of an estimator's fitted attributes (ending in ``_``)."""
     return {name for name in vars(model) if name.endswith("_") and not name.startswith("__")}
+
+
+def grid_search(X, y, n_jobs, backend=None, **backend_options):
+    """A small search over ``weighting`` ("equal", "hydalearn"), run under a joblib backend."""
+    from sklearn.model_selection import GridSearchCV
+
+    from hydasklearn import HydaMultiTaskClassifier
+    from hydasklearn.metrics import main_task_scorer
+
+    model = HydaMultiTaskClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    search = GridSearchCV(model, {"weighting": ["equal", "hydalearn"]}, cv=2, n_jobs=n_jobs,
+                          scoring=main_task_scorer("roc_auc"))
+    if backend is None:
+        return fit_quietly(search, X, y)
+    with joblib.parallel_backend(backend, **backend_options):
+        return fit_quietly(search, X, y)

@@ -1,14 +1,13 @@
 """hydasklearn.plotting: what is drawn matches the fitted estimator's records."""
 
 import sys
-import warnings
 
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
+from _fitting import auxiliary_data, fit_quietly
 from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn.datasets import make_auxiliary_tasks
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -23,12 +22,10 @@ from hydasklearn.plotting import (  # noqa: E402
 
 
 def _fit(**params):
-    X, y, _ = make_auxiliary_tasks(n_samples=150, n_features=6, n_informative=3, random_state=0)
+    X, y = auxiliary_data(n_samples=150, n_informative=3)
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(8,), batch_size=25, max_iter=4,
                                     random_state=0, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return model.fit(X, y)
+    return fit_quietly(model, X, y)
 
 
 @pytest.fixture(scope="module")

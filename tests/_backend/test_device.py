@@ -10,7 +10,6 @@ import os
 import pickle
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -18,13 +17,12 @@ import torch
 from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
 
-from _fitting import FAST
+from _fitting import FAST, auxiliary_data, fit_quietly
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn._backend.batches import BatchIterator, TensorDataset
-from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.weighting import STRATEGIES
 
-X, Y, _ = make_auxiliary_tasks(n_samples=200, n_features=5, n_informative=3, random_state=0)
+X, Y = auxiliary_data(n_samples=200, n_features=5, n_informative=3)
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
@@ -34,9 +32,7 @@ def _fit(weighting="equal", device="cpu", **options):
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(8,), max_iter=3, batch_size=50,
                                     weighting=weighting, device=device, random_state=0,
                                     **options)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return model.fit(X, Y)
+    return fit_quietly(model, X, Y)
 
 
 class _TensorFinder(pickle.Pickler):

@@ -2,12 +2,11 @@
 
 import pickle
 import re
-import warnings
 
 import numpy as np
 import pytest
 
-from _fitting import FAST
+from _fitting import FAST, fit_quietly
 from hydasklearn import HydaMultiTaskClassifier
 
 
@@ -21,10 +20,7 @@ def _data():
 def _fit(verbose, **params):
     X, y = _data()
     params = {"hidden_layer_sizes": (4,), "max_iter": 3, "random_state": 0, **params}
-    model = HydaMultiTaskClassifier(verbose=verbose, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return model.fit(X, y)
+    return fit_quietly(HydaMultiTaskClassifier(verbose=verbose, **params), X, y)
 
 
 def test_verbose_0_prints_nothing(capsys):
@@ -60,9 +56,7 @@ def test_early_stopping_reports_the_last_epoch_and_validation(capsys):
 
 def test_warm_start_counts_the_new_epochs(capsys):
     model = _fit(verbose=2, warm_start=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(*_data())
+    fit_quietly(model, *_data())
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"] * 2
 

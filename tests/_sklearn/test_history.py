@@ -1,7 +1,6 @@
 """Training history as DataFrames: ``training_history`` and ``hydasklearn._sklearn.history``."""
 
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -11,8 +10,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from _fitting import auxiliary_data, fit_quietly
 from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
-from hydasklearn.datasets import make_auxiliary_tasks
 
 pd = pytest.importorskip("pandas")
 
@@ -20,13 +19,10 @@ N_SAMPLES, BATCH, EPOCHS = 130, 50, 3  # 3 steps per epoch, the last one short
 
 
 def _fit(**params):
-    X, y, _ = make_auxiliary_tasks(n_samples=N_SAMPLES, n_features=6, n_informative=3,
-                                   random_state=0)
+    X, y = auxiliary_data(n_samples=N_SAMPLES, n_informative=3)
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(8,), batch_size=BATCH,
                                     max_iter=EPOCHS, random_state=0, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return model.fit(X, y), X, y
+    return fit_quietly(model, X, y), X, y
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +67,7 @@ def test_epoch_history_has_validation_loss_with_early_stopping():
 
 def test_history_continues_across_warm_starts():
     model, X, y = _fit(warm_start=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(X, y)
+    fit_quietly(model, X, y)
     steps = model.training_history()
     assert len(steps) == 2 * 3 * EPOCHS
     assert steps["epoch"].iloc[-1] == 2 * EPOCHS
@@ -92,12 +86,11 @@ def test_regressor_and_strategies_without_gains():
 def test_pipeline_and_search_are_unwrapped(fitted):
     from hydasklearn._sklearn.history import step_history
 
-    X, y, _ = make_auxiliary_tasks(n_samples=80, n_features=4, n_informative=2, random_state=1)
+    X, y = auxiliary_data(n_samples=80, n_features=4, n_informative=2, seed=1)
     model = HydaMultiTaskClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pipeline = make_pipeline(StandardScaler(), model).fit(X, y)
-        search = GridSearchCV(pipeline, {"hydamultitaskclassifier__alpha": [1e-4]}, cv=2).fit(X, y)
+    pipeline = fit_quietly(make_pipeline(StandardScaler(), model), X, y)
+    search = fit_quietly(GridSearchCV(pipeline, {"hydamultitaskclassifier__alpha": [1e-4]}, cv=2),
+                         X, y)
     pd.testing.assert_frame_equal(step_history(pipeline), pipeline[-1].training_history())
     pd.testing.assert_frame_equal(step_history(search),
                                   search.best_estimator_[-1].training_history())

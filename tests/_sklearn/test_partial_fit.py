@@ -1,21 +1,15 @@
 """partial_fit: one epoch per call, tasks fixed by the first call."""
 
-import warnings
-
 import numpy as np
 import pytest
 
+from _fitting import STRATEGY_NAMES, auxiliary_data, fit_quietly
 from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
-from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.weighting import STRATEGIES
-
-STRATEGY_NAMES = [name for name in STRATEGIES if name != "torchjd"]
 
 
 @pytest.fixture
 def data():
-    X, y, _ = make_auxiliary_tasks(n_samples=400, n_features=6, n_informative=4, random_state=0)
-    return X, y
+    return auxiliary_data(n_samples=400)
 
 
 @pytest.mark.parametrize("weighting", STRATEGY_NAMES)
@@ -36,9 +30,7 @@ def test_partial_fit_on_all_rows_is_an_epoch_of_fit(data):
     streamed = HydaMultiTaskClassifier(**params)
     for _ in range(3):
         streamed.partial_fit(X, y, classes=np.array([0, 1]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fitted = HydaMultiTaskClassifier(max_iter=3, **params).fit(X, y)
+    fitted = fit_quietly(HydaMultiTaskClassifier(max_iter=3, **params), X, y)
     np.testing.assert_array_equal(streamed.predict_proba(X), fitted.predict_proba(X))
 
 

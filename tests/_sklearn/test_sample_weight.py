@@ -1,7 +1,5 @@
 """Row weights (``sample_weight``) and the classifier's ``class_weight``."""
 
-import warnings
-
 import numpy as np
 import pytest
 from sklearn import config_context
@@ -10,24 +8,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from _fitting import STRATEGY_NAMES
+from _fitting import auxiliary_data as data
 from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.weighting import STRATEGIES
 
-STRATEGY_NAMES = [name for name in STRATEGIES if name != "torchjd"]
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
-
-
-def data(n_samples=300, seed=0):
-    X, y, _ = make_auxiliary_tasks(n_samples=n_samples, n_features=6, n_informative=4,
-                                   random_state=seed)
-    return X, y
+pytestmark = pytest.mark.usefixtures("quiet")
 
 
 def test_a_weight_of_k_is_k_repeats_of_the_row_to_float32_precision():

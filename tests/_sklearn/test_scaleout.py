@@ -1,24 +1,15 @@
 """Grid search across processes with joblib gives the same results as in one process."""
 
-import warnings
-
 import joblib
 import numpy as np
-from sklearn.model_selection import GridSearchCV
 
-from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.metrics import main_task_scorer
+from _fitting import auxiliary_data, grid_search
+
+X, Y = auxiliary_data(n_samples=120, n_features=5, n_informative=3)
 
 
 def _search(n_jobs):
-    X, y, _ = make_auxiliary_tasks(n_samples=120, n_features=5, n_informative=3, random_state=0)
-    model = HydaMultiTaskClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
-    search = GridSearchCV(model, {"weighting": ["equal", "hydalearn"]}, cv=2, n_jobs=n_jobs,
-                          scoring=main_task_scorer("roc_auc"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return search.fit(X, y)
+    return grid_search(X, Y, n_jobs)
 
 
 def test_grid_search_in_worker_processes_matches_one_process():

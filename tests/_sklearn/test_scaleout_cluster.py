@@ -7,30 +7,18 @@ sent to the workers and predicts there.
 """
 
 import os
-import warnings
 
 import joblib
 import numpy as np
 import pytest
-from sklearn.model_selection import GridSearchCV
 
-from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.metrics import main_task_scorer
+from _fitting import auxiliary_data, grid_search
 
-X, Y, _ = make_auxiliary_tasks(n_samples=120, n_features=5, n_informative=3, random_state=0)
+X, Y = auxiliary_data(n_samples=120, n_features=5, n_informative=3)
 
 
 def _search(n_jobs, backend=None, **backend_options):
-    model = HydaMultiTaskClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
-    search = GridSearchCV(model, {"weighting": ["equal", "hydalearn"]}, cv=2, n_jobs=n_jobs,
-                          scoring=main_task_scorer("roc_auc"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if backend is None:
-            return search.fit(X, Y)
-        with joblib.parallel_backend(backend, **backend_options):
-            return search.fit(X, Y)
+    return grid_search(X, Y, n_jobs, backend, **backend_options)
 
 
 @pytest.fixture(scope="module")

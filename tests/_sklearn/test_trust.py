@@ -1,38 +1,26 @@
 """Misuse and hostile callers: half-fitted states, threads, global torch state, divergence."""
 
 import threading
-import warnings
 
 import numpy as np
 import pytest
 import torch
 
+from _fitting import auxiliary_data, fitted_attributes
 from hydasklearn import (
     DivergenceWarning,
     HydaMultiTaskClassifier,
     HydaMultiTaskRegressor,
 )
-from hydasklearn.datasets import make_auxiliary_tasks
+
+pytestmark = pytest.mark.usefixtures("quiet")
 
 FAST = dict(hidden_layer_sizes=(16,), max_iter=3, batch_size=50, random_state=0)
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UserWarning)
-        warnings.simplefilter("ignore", category=FutureWarning)
-        yield
-
-
 @pytest.fixture
 def data():
-    X, y, _ = make_auxiliary_tasks(n_samples=300, n_features=6, n_informative=4, random_state=0)
-    return X, y
-
-
-def fitted_attributes(model):
-    return {name for name in vars(model) if name.endswith("_") and not name.startswith("__")}
+    return auxiliary_data()
 
 
 def test_a_failed_fit_leaves_no_fitted_attribute(data):
