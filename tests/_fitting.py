@@ -53,6 +53,13 @@ def auxiliary_data(n_samples=300, n_features=6, n_informative=4, seed=0):
     return X, y
 
 
+def object_column(*values):
+    """A 1-D object array holding ``values`` as given (numpy would convert a list)."""
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    return column
+
+
 def fit_quietly(model, X, y, **fit_params):
     """``model.fit`` with every warning silenced (convergence, device, ...)."""
     with warnings.catch_warnings():

@@ -1,0 +1,187 @@
+"""One task (``hydasklearn._tasks.task``): missing labels, kinds, encoding, refused columns."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _fitting import object_column
+from hydasklearn._tasks.targets import build_tasks, encode_targets
+from hydasklearn._tasks.task import MAX_INTEGER_CLASSES, infer_task_kind, missing_mask
+
+
+def test_missing_mask_knows_nan_none_and_pandas_na():
+    column = object_column(1.0, None, np.nan, pd.NA, "a", 0)
+    np.testing.assert_array_equal(missing_mask(column), [0, 1, 1, 1, 0, 0])
+    np.testing.assert_array_equal(missing_mask(np.array([1.0, np.nan])), [0, 1])
+    np.testing.assert_array_equal(missing_mask(np.array(["a", "b"])), [0, 0])
+
+
+@pytest.mark.parametrize("column, kind", [
+    (np.array(["a", "b", "a"]), "binary"),
+    (np.array(["a", "b", "c"]), "multiclass"),
+    (object_column("x", None, "y", "z"), "multiclass"),
+    (np.array([True, False, True]), "binary"),
+    (object_column(True, None, False), "binary"),
+    (np.array([0, 1, 2, 1]), "multiclass"),
+    (np.array([3, 5, 5]), "binary"),
+    (np.arange(MAX_INTEGER_CLASSES), "multiclass"),
+    (np.arange(MAX_INTEGER_CLASSES + 1), "regression"),
+    (np.array([0.5, 1.5, 2.0]), "regression"),
+    (np.array([0.0, 1.0, 2.0]), "regression"),  # floats, not just {0, 1}
+    (np.array([0.0, 1.0, np.nan, 1.0]), "binary"),  # the float {0, 1} rule
+    (object_column(0.25, None, 3.5), "regression"),
+    (object_column(1, None, 2, 3), "multiclass"),
+])
+def test_auto_type_inference(column, kind):
+    assert infer_task_kind(column) == kind
+
+
+def test_object_labels_keep_their_type_when_decoded():
+    main = object_column(0, 1, 1, 0)  # an object column of ints (2-D object y)
+    flags = object_column(True, None, False, True)
+    tasks, _ = build_tasks(np.column_stack([main, flags]), "classification")
+    assert tasks[0].classes.dtype.kind == "i"
+    assert tasks[1].classes.tolist() == [False, True]
+    assert tasks[1].decode(np.array([[2.0], [-2.0]])).tolist() == [True, False]
+
+
+def test_labels_unseen_in_fit_are_rejected_when_encoding():
+    tasks, _ = build_tasks(np.column_stack([[0, 1, 0], ["a", "b", "a"]]), "classification")
+    with pytest.raises(ValueError, match=r"'aux_1' has labels not seen in fit: \['c'\]"):
+        tasks[1].encode(np.array(["a", "c"]))
+
+
+# ------------------------------------------------------------- refused columns
+def test_unknown_aux_type_is_rejected():
+    with pytest.raises(ValueError, match="Unknown task type 'ordinal' for task 'aux_1'"):
+        build_tasks(np.column_stack([[0, 1], [1, 2]]), "classification", aux_tasks=["ordinal"])
+
+
+def test_binary_declared_with_three_classes_is_rejected():
+    with pytest.raises(ValueError, match="declared binary but has 3 classes"):
+        build_tasks(np.column_stack([[0, 1, 0], [1, 2, 3]]), "classification",
+                    aux_tasks=["binary"])
+
+
+def test_mixed_string_and_number_labels_are_rejected():
+    y = np.column_stack([[0, 1, 0], object_column("a", 2, "b")])
+    with pytest.raises(ValueError, match="mixes string and numeric labels"):
+        build_tasks(y, "classification")
+
+
+def test_strings_mixed_with_numbers_are_rejected_but_nan_and_none_are_missing_labels():
+    y = np.column_stack([object_column(0, 1, 0, 1), object_column("a", 1.5, "b", "a")])
+    with pytest.raises(ValueError, match="'aux_1' mixes string and numeric labels"):
+        build_tasks(y, "classification")
+    y[:, 1] = object_column("a", np.nan, "b", None)
+    tasks, encoded = build_tasks(y, "classification")
+    assert tasks[1].classes.tolist() == ["a", "b"]
+    assert np.isnan(encoded[[1, 3], 1]).all()
+
+
+def test_non_numeric_regression_target_is_rejected():
+    with pytest.raises(ValueError, match="Regression target 'aux_1' holds non-numeric values"):
+        build_tasks(np.column_stack([[0, 1], ["a", "b"]]), "classification",
+                    aux_tasks=["regression"])
+    with pytest.raises(ValueError, match="main target of a regressor must be numeric"):
+        build_tasks(np.array(["a", "b"]), "regression")
+
+
+def test_aux_column_without_any_label_is_rejected():
+    y = np.column_stack([[0.0, 1.0, 0.0], [np.nan, np.nan, np.nan]])
+    with pytest.raises(ValueError, match="'aux_1' has no label at all"):
+        build_tasks(y, "classification")
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, pd.NA])
+def test_aux_column_of_missing_labels_only_is_rejected(missing):
+    y = np.column_stack([object_column(0, 1, 0), object_column(missing, missing, missing)])
+    with pytest.raises(ValueError, match="'aux_1' has no label at all"):
+        build_tasks(y, "classification")
+
+
+@pytest.mark.parametrize("column, aux_tasks", [
+    (np.array([1, 1, 1, 1]), "auto"),
+    (object_column("x", None, "x", np.nan), "auto"),
+    (np.array([3.5, np.nan, 3.5, 3.5]), "auto"),
+    (np.array([2.0, 2.0, 2.0, 2.0]), ["regression"]),
+    (np.array(["a", "a", "a", "a"]), ["binary"]),
+])
+def test_aux_column_with_a_single_distinct_label_is_rejected(column, aux_tasks):
+    y = np.column_stack([object_column(0, 1, 0, 1), column.astype(object)])
+    with pytest.raises(ValueError, match="'aux_1' has a single distinct label"):
+        build_tasks(y, "classification", aux_tasks=aux_tasks)
+
+
+@pytest.mark.parametrize("column, message", [
+    (np.array([1 + 1j, 2, 3, 4]), "complex numbers"),
+    (object_column(1.0, 2j, None, 3.0), r"a value of type complex \(2j\)"),
+    (object_column(1.0, np.complex128(2), 0.5, 3.0), "a value of type complex128"),
+    (np.array(["2020-01-01"] * 4, dtype="datetime64[D]"), "dates or times"),
+    (np.array([1, 2, 3, 4], dtype="timedelta64[s]"), "time differences"),
+    (object_column(pd.Timestamp("2020-01-01"), None, pd.Timestamp("2021-01-01"), None),
+     "a value of type Timestamp"),
+    (np.array([b"a", b"b", b"a", b"b"]), "a value of type bytes"),  # pandas makes objects
+    (object_column("a", {"b": 1}, "a", "b"), "a value of type dict"),
+])
+def test_unsupported_aux_values_are_rejected(column, message):
+    y = np.empty((4, 2), dtype=object)
+    y[:, 0], y[:, 1] = [0, 1, 0, 1], column
+    with pytest.raises(ValueError, match=f"Task 'aux_1' holds {message}"):
+        build_tasks(y if column.dtype.kind == "O" else _frame(column), "classification")
+
+
+def _frame(column):
+    return pd.DataFrame({"main": [0, 1, 0, 1], "aux_1": column})
+
+
+@pytest.mark.parametrize("main, main_kind", [
+    (np.array([1 + 1j, 2, 3]), "regression"),  # not cast to real numbers
+    (np.array([1 + 1j, 2, 3]), "classification"),
+    (np.array(["2020-01-01", "2020-01-02", "2020-01-01"], dtype="datetime64[D]"),
+     "classification"),  # dates are not classes
+    (np.array([b"a", b"b", b"a"]), "classification"),
+])
+def test_unsupported_main_values_are_rejected(main, main_kind):
+    with pytest.raises(ValueError, match="Task 'main' holds (complex numbers|dates|bytes)"):
+        build_tasks(main, main_kind)
+
+
+# ------------------------------------------------ regression scale in float32
+def test_constant_regression_main_target_has_unit_scale():
+    # As with scikit-learn regressors, a constant main target is accepted.
+    tasks, encoded = build_tasks(np.array([5.0, 5.0, 5.0]), "regression")
+    assert tasks[0].scale == 1.0
+    np.testing.assert_array_equal(encoded[:, 0], 0.0)
+
+
+@pytest.mark.parametrize("values", [
+    np.array([1e200, -1e200, 3e200, 2e200]),  # the variance overflows float64
+    np.array([-1.7e308, 1.7e308, 1.7e308, 0.0]),  # so would x - mean
+    np.array([1e-300, 3e-300, 2e-300, 5e-300]),
+])
+def test_huge_or_tiny_regression_targets_are_standardized_without_overflow(values):
+    tasks, encoded = build_tasks(values, "regression")
+    assert np.all(np.isfinite(encoded))
+    np.testing.assert_allclose([encoded.mean(), encoded.std()], [0.0, 1.0], atol=1e-6)
+    # float32 standardized values: about 7 digits of the largest magnitude.
+    largest = np.abs(values).max()
+    np.testing.assert_allclose(tasks[0].decode(encoded), values, rtol=0, atol=1e-6 * largest)
+    aux = np.column_stack([object_column(0, 1, 0, 1), values.astype(object)])
+    assert np.all(np.isfinite(build_tasks(aux, "classification")[1][:, 1]))
+
+
+def test_ordinary_regression_targets_are_standardized_as_numpy_does():
+    values = np.random.RandomState(0).normal(1000.0, 50.0, size=101)
+    task = build_tasks(values, "regression")[0][0]
+    assert (task.mean, task.scale) == (values.mean(), values.std())
+    np.testing.assert_array_equal(task.encode(values),
+                                  ((values - values.mean()) / values.std()).astype(np.float32))
+
+
+def test_regression_values_that_overflow_float32_when_standardized_are_rejected():
+    y = np.column_stack([[0, 1, 0], [1.0, 2.0, 3.0]])
+    tasks, _ = build_tasks(y, "classification")
+    with pytest.raises(ValueError, match="'aux_1' has values too far from those seen in fit"):
+        encode_targets(tasks, np.column_stack([[0, 1], [2.0, 1e300]]))
+
