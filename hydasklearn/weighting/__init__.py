@@ -2,27 +2,27 @@
 
 Every strategy is a :class:`WeightingStrategy`; the estimators accept one as
 ``weighting``, or its name (see :data:`STRATEGIES`), or a list of static
-weights.
+weights. :class:`HydaLearn` is composed of a gain part
+(:class:`FirstOrderGain`, :class:`ExactGain`, :class:`RepresentationGain`)
+and a rule part (:class:`EvidenceRule`, :class:`ProportionalRule`).
 """
 
 from sklearn.base import clone
 
 from ._base import Decision, WeightingStrategy
 from ._dwa import DWA
-from ._gain_rules import (
-    bound_main_weight,
-    crossfit_gains,
-    evidence_weights,
-    moving_average_and_error,
-    moving_moments,
-    per_unit_length,
-    reference_gains,
-    relative_gains,
-    smooth,
-)
 from ._gcs import GradientCosineSimilarity
 from ._gradnorm import GradNorm
-from ._hydalearn import HydaLearn, gains_to_weights
+from ._hydalearn import (
+    EvidenceRule,
+    ExactGain,
+    FirstOrderGain,
+    GainEstimator,
+    HydaLearn,
+    ProportionalRule,
+    RepresentationGain,
+    WeightRule,
+)
 from ._olaux import OLAux
 from ._pcgrad import PCGrad
 from ._slgrad import SLGrad
@@ -82,25 +82,22 @@ __all__ = [
     "Decision",
     "STRATEGIES",
     "EqualWeighting",
+    "EvidenceRule",
+    "ExactGain",
+    "FirstOrderGain",
+    "GainEstimator",
     "GradNorm",
     "GradientCosineSimilarity",
     "HydaLearn",
     "OLAux",
     "PCGrad",
+    "ProportionalRule",
+    "RepresentationGain",
     "SLGrad",
     "StaticWeighting",
     "TorchJDAggregator",
     "UncertaintyWeighting",
+    "WeightRule",
     "WeightingStrategy",
-    "bound_main_weight",
-    "crossfit_gains",
-    "evidence_weights",
-    "gains_to_weights",
-    "moving_average_and_error",
-    "moving_moments",
-    "per_unit_length",
-    "reference_gains",
-    "relative_gains",
     "resolve_weighting",
-    "smooth",
 ]
