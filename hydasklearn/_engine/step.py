@@ -49,17 +49,14 @@ class TrainingStep:
         ``sample_batch(size)`` returns a random ``(X, y, sample_weight)``
         batch of training data, used as held-out data for main-task gains.
     layouts : tuple or None
-        What :func:`~hydasklearn._engine.layout.network_layouts` returns for
-        ``module`` (the net builds it once per fit); None builds it when
-        first needed.
+        :func:`~hydasklearn._engine.layout.network_layouts` of ``module``
+        (the net builds it once per fit); None: built when first needed.
     sample_weight : Tensor of shape (batch_size,) or None
         The user's row weights, already applied in ``losses``.
     record : tuple or None
-        Every layer's output on ``X``, from
-        :func:`~hydasklearn._engine.written_backward.record_forward`, when
-        ``losses`` were computed from those outputs: :attr:`jacobian` is then
-        computed by a written-out backward pass (faster than autograd's
-        batched one). None: by autograd.
+        Every layer's output on ``X`` where ``losses`` come from them (see
+        :func:`~hydasklearn._engine.written_backward.record_forward`): :attr:`jacobian`
+        is then written out, faster than autograd's batched pass. None: autograd's.
 
     Attributes
     ----------
@@ -133,10 +130,6 @@ class TrainingStep:
         Parameters
         ----------
         losses : Tensor of shape (n_tasks,)
-
-        Returns
-        -------
-        TrainingStep
         """
         step = TrainingStep(self.module, self.criterion, self.X, self.y, self.representation,
                             losses, self.learning_rate, self.index, self._sample_batch,
@@ -144,9 +137,7 @@ class TrainingStep:
         step._heldout_batch = self._heldout_batch
         return step
 
-    # ---------------------------------------------------------------- layouts
-    # Looked up only when a strategy needs gradients: one that reads only the
-    # losses skips them.
+    # Layouts are looked up only when gradients are: a loss-only strategy skips them.
     @property
     def layouts(self):
         """``(trunk_layout, head_layout, head_tasks)`` of the network."""

@@ -1,4 +1,4 @@
-"""Decision, the engine's contract: a strategy written against it alone, tested without a network."""
+"""Decision, the contract: a strategy written against it alone needs no network to test."""
 
 import dataclasses
 from types import SimpleNamespace

@@ -2,9 +2,12 @@
 
 import torch
 
-from hydasklearn._engine.representation import (backward_through_heads,
-                                                gradients_at_representation, head_readers,
-                                                through_trunk)
+from hydasklearn._engine.representation import (
+    backward_through_heads,
+    gradients_at_representation,
+    head_readers,
+    through_trunk,
+)
 
 
 def per_task_at_representation(step):

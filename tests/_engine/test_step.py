@@ -67,7 +67,7 @@ def test_head_gradients_are_read_from_the_jacobian_once_it_is_computed(make_step
 
 
 def test_unstacked_losses_fall_back_on_one_batched_pass(make_step):
-    module, step = make_step()
+    _, step = make_step()
     _, reference = make_step()
     # Losses not stacked from separate heads: the hooks cannot tell the tasks apart.
     unstacked = step.with_losses(step.losses * torch.ones(3, dtype=torch.float64))
@@ -118,10 +118,10 @@ def test_layouts_are_built_only_when_gradients_are_needed(make_step, monkeypatch
 
     monkeypatch.setattr(step_module, "network_layouts", counted)
     module, step = make_step()
-    step.losses, step.ones(), step.labelled  # noqa: B018 (what loss-based strategies read)
+    step.losses, step.ones(), step.labelled
     assert built == []
     assert step.n_shared == 3 * 4 + 4 and step.head_tasks == [0, 0, 1, 1, 2, 2]
-    step.jacobian, step.with_losses(step.losses).jacobian  # noqa: B018
+    step.jacobian, step.with_losses(step.losses).jacobian
     assert built == [module]  # once, and passed on to the re-weighted step
 
 
