@@ -46,7 +46,7 @@ CODE_PAGES = [DOCS.parent / "README.rst", DOCS / "index.rst", *GUIDE_PAGES]
 SHRINK = [
     (r"n_samples=\d+", "n_samples=150"),
     (r"max_iter=\d+", "max_iter=2"),
-    (r"n_jobs=\d+", "n_jobs=1"),  # worker processes: tests/test_scaleout.py
+    (r"n_jobs=\d+", "n_jobs=1"),  # worker processes: tests/_sklearn/test_scaleout.py
     (r"StratifiedKFold\(\d+", "StratifiedKFold(2"),
 ]
 

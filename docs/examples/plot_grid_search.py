@@ -40,7 +40,7 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 X, y, _ = make_auxiliary_tasks(n_samples=n_samples, aux_relations=("related", "noise"),
                                main_noise=1.5, random_state=1)
-X = X * 10 + 3  # features on an unhelpful scale: the pipeline standardises them
+X = X * 10 + 3  # features on an unhelpful scale: the pipeline standardizes them
 
 pipeline = make_pipeline(
     StandardScaler(),

@@ -40,7 +40,7 @@ model = HydaMultiTaskClassifier(
     batch_size=100, max_iter=max_iter, random_state=0).fit(X, y)
 
 # %%
-# One row per optimiser step
+# One row per optimizer step
 # --------------------------
 steps = model.training_history()
 print(steps.head())

@@ -15,7 +15,7 @@ def test_regression_aux_is_predicted_in_its_own_units():
     model = HydaMultiTaskClassifier(weighting="equal", max_iter=40, hidden_layer_sizes=(16,),
                                     learning_rate_init=1e-2, random_state=0).fit(X, y)
     predicted = model.predict_tasks(X)["aux_1"]
-    # Trained on standardised values, predicted back in the original units.
+    # Trained on standardized values, predicted back in the original units.
     assert abs(predicted.mean() - 1000.0) < 10.0
     assert np.corrcoef(predicted, aux)[0, 1] > 0.9
 

@@ -21,7 +21,7 @@ def test_a_weight_of_k_is_k_repeats_of_the_row_to_float32_precision():
     weights = np.random.RandomState(0).randint(1, 4, size=len(X))
     params = dict(hidden_layer_sizes=(8,), max_iter=20, batch_size=10_000, random_state=0,
                   weighting="equal", learning_rate_init=0.01)
-    main = y[:, 0].astype(int)  # (regression targets are standardised on unweighted rows)
+    main = y[:, 0].astype(int)  # (regression targets are standardized on unweighted rows)
     weighted = HydaMultiTaskClassifier(**params).fit(X, main, sample_weight=weights)
     repeated = HydaMultiTaskClassifier(**params).fit(np.repeat(X, weights, axis=0),
                                                      np.repeat(main, weights, axis=0))

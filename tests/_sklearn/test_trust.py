@@ -77,7 +77,7 @@ def test_warm_start_applies_what_it_can_and_refuses_the_rest(data):
 
 def test_diverging_training_stops_with_a_warning_and_finite_predictions(data):
     X, y = data
-    # Learnt log-variances at a learning rate of 100 drive the weights to infinity.
+    # Learned log-variances at a learning rate of 100 drive the weights to infinity.
     model = HydaMultiTaskRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0,
                                    learning_rate_init=100.0, weighting="uncertainty")
     with pytest.warns(DivergenceWarning, match="diverged"):
