@@ -85,12 +85,10 @@ def test_missing_rate_removes_auxiliary_labels_only():
 
 
 def test_random_state_makes_it_reproducible():
-    first = make_auxiliary_tasks(n_samples=50, missing_rate=0.2, group_relations=("noise", "related"),
-                                 random_state=3)
-    second = make_auxiliary_tasks(n_samples=50, missing_rate=0.2,
-                                  group_relations=("noise", "related"), random_state=3)
-    other = make_auxiliary_tasks(n_samples=50, missing_rate=0.2,
-                                 group_relations=("noise", "related"), random_state=4)
+    options = {"n_samples": 50, "missing_rate": 0.2, "group_relations": ("noise", "related")}
+    first = make_auxiliary_tasks(**options, random_state=3)
+    second = make_auxiliary_tasks(**options, random_state=3)
+    other = make_auxiliary_tasks(**options, random_state=4)
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first[0], other[0])
