@@ -19,6 +19,15 @@ def data():
     return auxiliary_data()
 
 
+def _run_in_threads(function, n_threads):
+    """Call ``function(k)`` in threads ``k = 0 .. n_threads - 1`` at once; wait for all."""
+    threads = [threading.Thread(target=function, args=(k,)) for k in range(n_threads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_a_failed_fit_leaves_no_fitted_attribute(data):
     X, y = data
     model = HydaMultiTaskClassifier(**FAST).fit(X, y)
@@ -98,11 +107,7 @@ def test_concurrent_predictions_from_threads_agree_with_serial_ones(data):
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=predict, args=(k,)) for k in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _run_in_threads(predict, 8)
     assert not errors
     for result in results:
         np.testing.assert_array_equal(result, expected)
@@ -118,11 +123,7 @@ def test_fits_in_parallel_threads_are_reproducible(data):
     def fit(index):
         results[index] = HydaMultiTaskClassifier(**params).fit(X, y).predict_proba(X)
 
-    threads = [threading.Thread(target=fit, args=(k,)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _run_in_threads(fit, 4)
     for result in results:
         np.testing.assert_array_equal(result, expected)
 
