@@ -1,8 +1,8 @@
 """Small data sets and fit settings shared by the test modules.
 
 ``tests/`` is on pytest's ``pythonpath``, so a test module imports these as
-``from _fitting import FAST, mixed_data``; ``tests/conftest.py`` turns the
-common ones into fixtures (``mixed``, ``quiet``).
+``from _fitting import FAST, mixed_data``. The fixtures (``mixed``, built on
+:func:`mixed_data`, and ``quiet``) are in ``tests/conftest.py``.
 """
 
 import warnings
