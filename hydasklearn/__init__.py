@@ -6,8 +6,9 @@ main one, trained with PyTorch through skorch.
 
 from ._backend.divergence import DivergenceWarning
 from ._sklearn.estimators import HydaMultiTaskClassifier, HydaMultiTaskRegressor
+from ._tasks.task import DegenerateTaskWarning
 
 __version__ = "0.1.0"
 
-__all__ = ["DivergenceWarning", "HydaMultiTaskClassifier", "HydaMultiTaskRegressor",
-           "__version__"]
+__all__ = ["DegenerateTaskWarning", "DivergenceWarning", "HydaMultiTaskClassifier",
+           "HydaMultiTaskRegressor", "__version__"]

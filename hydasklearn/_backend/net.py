@@ -24,7 +24,7 @@ from .._engine.update import apply_decision
 from .._engine.written_backward import record_forward
 from .._model.losses import split_targets
 from .._model.network import evaluate_network
-from ..weighting import resolve_weighting
+from ..weighting import GradNorm, resolve_weighting
 from .batches import BatchIterator
 
 
@@ -75,6 +75,7 @@ class MultiTaskNet(NeuralNet):
     def initialize(self):
         super().initialize()
         self.weighting_ = resolve_weighting(self.weighting)
+        _check_last_linear_layer(self.weighting_, self.module_)
         self.weighting_.start(list(self.task_names), list(self.task_kinds),
                               random_state=self.seed)
         self.generator_ = torch.Generator().manual_seed(self.seed)
@@ -227,6 +228,16 @@ class MultiTaskNet(NeuralNet):
             y_pred = self.infer(X)
             loss = self.get_loss(y_pred, y, X=X, training=False)
         return {"loss": loss, "y_pred": y_pred}
+
+
+def _check_last_linear_layer(strategy, module):
+    """GradNorm reads the trunk's last ``nn.Linear``: a user's trunk without one is refused."""
+    if isinstance(strategy, GradNorm) and not any(
+            isinstance(layer, torch.nn.Linear) for layer in module.trunk.modules()):
+        raise ValueError(
+            "GradNorm balances the tasks' gradient norms on the trunk's last linear layer, "
+            f"but the trunk ({type(getattr(module.trunk, 'module', module.trunk)).__name__}) "
+            "has no torch.nn.Linear layer; add one or choose another weighting.")
 
 
 def _overriding(callbacks, *methods):

@@ -10,7 +10,8 @@ reaches only the loss ``L_k``), and every trunk layer is one matrix product
 for all tasks together, with the derivative kernels autograd itself uses.
 
 Only networks made of ``nn.Linear``, the activations of ``ACTIVATIONS`` and
-inactive dropout (probability 0, or eval mode) qualify:
+inactive dropout (probability 0, or eval mode), the trunk a ``nn.Sequential``
+of them (not a user's ``trunk``), qualify:
 :func:`record_forward` returns None otherwise, and the step falls back on
 autograd.
 """
@@ -66,7 +67,9 @@ def record_forward(module, X):
         the trunk and of every head, for :func:`network_jacobian`; None
         where a layer has no written backward pass.
     """
-    layers = list(module.trunk) + [layer for head in module.heads for layer in head]
+    # A user's trunk (not a Sequential of layers run in turn) counts as one unknown layer.
+    trunk = module.trunk if isinstance(module.trunk, nn.Sequential) else [module.trunk]
+    layers = list(trunk) + [layer for head in module.heads for layer in head]
     if not all(_written(layer) for layer in layers):
         representation = module.trunk(X)
         return representation, module.forward_heads(representation), None

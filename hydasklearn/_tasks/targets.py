@@ -7,7 +7,9 @@ each column becomes a :class:`~hydasklearn._tasks.task.Task` (see
 with a ValueError naming the problem: no rows, no columns, two columns with
 the same name (a DataFrame's names are the task names), a main target with
 missing labels, a classifier's main target with a single class, or an
-``aux_tasks`` list that does not match the auxiliary columns.
+``aux_tasks`` list that does not match the auxiliary columns. An auxiliary
+column with fewer than two distinct labels is no error: its task is left
+out of training with a :class:`~hydasklearn._tasks.task.DegenerateTaskWarning`.
 """
 
 from __future__ import annotations
@@ -23,16 +25,19 @@ from .task import (
     MAX_INTEGER_CLASSES,
     TASK_TYPES,
     USER_TASK_TYPES,
+    DegenerateTaskWarning,
     Task,
     build_task,
     check_column,
+    degenerate_reason,
     infer_task_kind,
     missing_mask,
     uniform_labels,
 )
 
 # The one-column names are re-exported: callers need only this module.
-__all__ = ["MAX_INTEGER_CLASSES", "TASK_TYPES", "USER_TASK_TYPES", "Task", "build_task",
+__all__ = ["MAX_INTEGER_CLASSES", "TASK_TYPES", "USER_TASK_TYPES", "DegenerateTaskWarning",
+           "Task", "build_task",
            "build_tasks", "check_column", "encode_targets", "infer_task_kind",
            "main_target_column", "missing_mask", "split_target_columns"]
 
@@ -163,6 +168,13 @@ def build_tasks(y, main_kind, aux_tasks="auto", main_classes=None):
     kinds = _aux_kinds(columns[1:], names[1:], aux_tasks)
     tasks += [build_task(col, name, kind)
               for col, name, kind in zip(columns[1:], names[1:], kinds)]
+    for task in tasks[1:]:
+        if task.left_out:
+            warnings.warn(
+                f"Auxiliary target {task.name!r} {degenerate_reason(task)}: its task is left "
+                "out of this fit's training, and predict_tasks returns "
+                f"{'that constant' if task.n_labelled else 'missing values'} for it.",
+                DegenerateTaskWarning, stacklevel=5)
     encoded = np.column_stack([task.encode(col) for task, col in zip(tasks, columns)])
     return tasks, encoded
 

@@ -9,10 +9,17 @@ the column):
 * values that are not numbers, booleans, strings or categories: complex
   numbers, dates and times, bytes, arbitrary objects, or strings mixed with
   numbers in one column;
-* an auxiliary column without any label, or with a single distinct label
-  (a constant task teaches the shared trunk nothing; drop the column);
 * infinite values, or regression values so far from the column's mean that
   their standardised value does not fit in float32 (the network's dtype).
+
+An auxiliary column without any label, or with a single distinct label (a
+constant), in the rows of one fit (a cross-validation fold, the first
+``partial_fit`` chunk) is no error: its task is *left out* of training
+(:attr:`Task.left_out`). It keeps its place among the tasks and a head in
+the network, but its encoded column holds no label, so that its loss is 0
+on every batch and every weighting strategy sees a task without labels; it
+predicts the constant it saw. The caller warns with
+:class:`DegenerateTaskWarning`.
 
 Building the task list from the whole ``y`` is :mod:`hydasklearn._tasks.targets`.
 """
@@ -36,6 +43,18 @@ _UNSUPPORTED_KINDS = {"c": "complex numbers", "M": "dates or times", "m": "time 
                       "S": "bytes", "V": "raw or structured records"}
 
 
+class DegenerateTaskWarning(UserWarning):
+    """An auxiliary task has fewer than two distinct labels in a fit's rows.
+
+    The task is left out of that fit's training (its head is not trained,
+    every weighting strategy sees it without labels) and ``predict_tasks``
+    returns the one label or value it saw (missing values where it saw
+    none). Frequent with rare auxiliary labels under cross-validation:
+    filter it with ``warnings.filterwarnings("ignore",
+    category=DegenerateTaskWarning)``.
+    """
+
+
 @dataclass
 class Task:
     """One prediction task: its name, type and encoding.
@@ -50,6 +69,11 @@ class Task:
         Sorted class labels of a classification task.
     mean, scale : float
         Standardisation of a regression task (``scale`` is never 0).
+    left_out : bool
+        An auxiliary task with fewer than two distinct labels in the fit's
+        rows: not trained (every label encodes as missing) and predicted as
+        its constant: the one class in ``classes`` or ``mean`` (no class, or
+        NaN, where it had no label).
     """
 
     name: str
@@ -58,15 +82,21 @@ class Task:
     mean: float = 0.0
     scale: float = 1.0
     n_labelled: int = field(default=0, compare=False)
+    left_out: bool = False
 
     @property
     def n_outputs(self):
-        """Width of the head's output layer."""
-        return len(self.classes) if self.kind == "multiclass" else 1
+        """Width of the head's output layer (1 for a task left out)."""
+        return len(self.classes) if self.kind == "multiclass" and not self.left_out else 1
 
     def encode(self, column):
-        """Encode a column as float32: class index or standardised value, NaN if missing."""
+        """Encode a column as float32: class index or standardised value, NaN if missing.
+
+        A task left out encodes every label as missing (it is not trained).
+        """
         missing = missing_mask(column)
+        if self.left_out:
+            return np.full(len(column), np.nan, dtype=np.float32)
         encoded = np.full(len(column), np.nan, dtype=np.float64)
         present = column[~missing]
         if self.kind == "regression":
@@ -103,6 +133,8 @@ class Task:
 
     def decode(self, output):
         """Turn the head's raw output (numpy, shape (n, n_outputs)) into predictions."""
+        if self.left_out:
+            return self._constant(len(output))
         if self.kind == "regression":
             # float64, as scikit-learn regressors return, in the target's own units
             # (computed in power-of-two units, as in encode, so that it cannot
@@ -113,6 +145,14 @@ class Task:
             return np.ldexp(scaled, exponent)
         return self.classes[self.class_index(output)]
 
+    def _constant(self, n_samples):
+        """A left-out task's prediction: its one label or value, or missing values."""
+        if self.kind == "regression":
+            return np.full(n_samples, self.mean if self.n_labelled else np.nan)
+        if len(self.classes):
+            return np.repeat(self.classes, n_samples)
+        return np.full(n_samples, None, dtype=object)
+
     def class_index(self, output):
         """Index of the predicted class for each row."""
         if self.kind == "binary":
@@ -121,6 +161,8 @@ class Task:
 
     def probabilities(self, output):
         """Class probabilities from the head's logits, shape (n, n_classes)."""
+        if self.left_out:  # its one class, certain
+            return np.ones((len(output), len(self.classes)))
         if self.kind == "binary":
             positive = 1.0 / (1.0 + np.exp(-output[:, 0].astype(np.float64)))
             return np.column_stack([1.0 - positive, positive])
@@ -232,8 +274,8 @@ def build_task(column, name, kind, *, main=False):
         Task name, for error messages.
     kind : {"binary", "multiclass", "regression", "classification"}
     main : bool, default=False
-        The main task must have every label; an auxiliary task needs at
-        least two distinct labels.
+        The main task must have every label. An auxiliary task with fewer
+        than two distinct labels is :attr:`~Task.left_out`.
 
     Returns
     -------
@@ -252,22 +294,27 @@ def build_task(column, name, kind, *, main=False):
             f"The main target (column 0 of y, {name!r}) has {int(missing.sum())} missing "
             "labels; only auxiliary targets may have missing labels."
         )
-    if missing.all():
-        raise ValueError(f"Auxiliary target {name!r} has no label at all (every row is missing).")
     present = column[~missing]
     if kind == "regression":
-        task = _regression_task(present, name)
+        task = (_regression_task(present, name) if len(present)
+                else Task(name=name, kind="regression"))
         n_distinct = len(np.unique(_float_values(present, name)))
     else:
         task = _classification_task(present, name, kind)
         n_distinct = len(task.classes)
     if not main and n_distinct < 2:
-        raise ValueError(
-            f"Auxiliary target {name!r} has a single distinct label "
-            f"({present[:1].tolist()[0]!r} in all {len(present)} labelled rows): a constant task teaches "
-            "the network nothing. Drop the column."
-        )
+        task.left_out = True
     return task
+
+
+def degenerate_reason(task):
+    """Why a task is left out, in words (for :class:`DegenerateTaskWarning`)."""
+    if not task.n_labelled:
+        return "has no label in these rows"
+    if task.kind == "regression":
+        return f"is constant ({task.mean!r} in all {task.n_labelled} labelled rows)"
+    return (f"has a single distinct label ({task.classes[:1].tolist()[0]!r} in all "
+            f"{task.n_labelled} labelled rows)")
 
 
 def _classification_task(present, name, kind):

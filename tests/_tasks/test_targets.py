@@ -6,7 +6,7 @@ import pytest
 from sklearn.exceptions import DataConversionWarning
 
 from _fitting import object_column
-from hydasklearn import HydaMultiTaskClassifier
+from hydasklearn import DegenerateTaskWarning, HydaMultiTaskClassifier
 from hydasklearn._tasks.targets import build_tasks, main_target_column, split_target_columns
 
 
@@ -152,10 +152,11 @@ def test_empty_y_is_rejected(y):
         build_tasks(y, "classification")
 
 
-def test_fit_with_a_single_label_aux_column_raises_before_training():
-    # Refused in fit, not left to predict_tasks, where a one-class head could not predict.
+def test_fit_with_a_single_label_aux_column_leaves_it_out():
+    # Left out of training with a warning; predict_tasks gives the one label seen.
     X = np.random.RandomState(0).normal(size=(8, 2))
     y = pd.DataFrame({"main": [0, 1] * 4, "flag": ["on"] * 6 + [None] * 2})
-    with pytest.raises(ValueError, match="'flag' has a single distinct label .'on' in all 6"):
-        HydaMultiTaskClassifier(max_iter=1).fit(X, y)
+    with pytest.warns(DegenerateTaskWarning, match="'flag' has a single distinct label .'on' in all 6"):
+        model = HydaMultiTaskClassifier(max_iter=1).fit(X, y)
+    assert model.predict_tasks(X)["flag"].tolist() == ["on"] * 8
 

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from _fitting import object_column
+from hydasklearn import DegenerateTaskWarning
 from hydasklearn._tasks.targets import build_tasks, encode_targets
 from hydasklearn._tasks.task import MAX_INTEGER_CLASSES, infer_task_kind, missing_mask
 
@@ -87,17 +88,19 @@ def test_non_numeric_regression_target_is_rejected():
         build_tasks(np.array(["a", "b"]), "regression")
 
 
-def test_aux_column_without_any_label_is_rejected():
+def test_aux_column_without_any_label_is_left_out():
     y = np.column_stack([[0.0, 1.0, 0.0], [np.nan, np.nan, np.nan]])
-    with pytest.raises(ValueError, match="'aux_1' has no label at all"):
-        build_tasks(y, "classification")
+    with pytest.warns(DegenerateTaskWarning, match="'aux_1' has no label in these rows"):
+        tasks, encoded = build_tasks(y, "classification")
+    assert tasks[1].left_out and np.isnan(encoded[:, 1]).all()
 
 
 @pytest.mark.parametrize("missing", [None, np.nan, pd.NA])
-def test_aux_column_of_missing_labels_only_is_rejected(missing):
+def test_aux_column_of_missing_labels_only_is_left_out(missing):
     y = np.column_stack([object_column(0, 1, 0), object_column(missing, missing, missing)])
-    with pytest.raises(ValueError, match="'aux_1' has no label at all"):
-        build_tasks(y, "classification")
+    with pytest.warns(DegenerateTaskWarning, match="'aux_1' has no label in these rows"):
+        tasks, _ = build_tasks(y, "classification")
+    assert tasks[1].left_out
 
 
 @pytest.mark.parametrize("column, aux_tasks", [
@@ -107,10 +110,12 @@ def test_aux_column_of_missing_labels_only_is_rejected(missing):
     (np.array([2.0, 2.0, 2.0, 2.0]), ["regression"]),
     (np.array(["a", "a", "a", "a"]), ["binary"]),
 ])
-def test_aux_column_with_a_single_distinct_label_is_rejected(column, aux_tasks):
+def test_aux_column_with_a_single_distinct_label_is_left_out(column, aux_tasks):
     y = np.column_stack([object_column(0, 1, 0, 1), column.astype(object)])
-    with pytest.raises(ValueError, match="'aux_1' has a single distinct label"):
-        build_tasks(y, "classification", aux_tasks=aux_tasks)
+    with pytest.warns(DegenerateTaskWarning,
+                      match="'aux_1' (has a single distinct label|is constant)"):
+        tasks, encoded = build_tasks(y, "classification", aux_tasks=aux_tasks)
+    assert tasks[1].left_out and np.isnan(encoded[:, 1]).all()
 
 
 @pytest.mark.parametrize("column, message", [
