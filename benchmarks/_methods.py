@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from _registry import resolve
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import ParameterGrid, ParameterSampler
 from sklearn.neural_network import MLPClassifier
 
 from hydasklearn import HydaMultiTaskClassifier
-from hydasklearn.weighting import STRATEGIES, HydaLearn
+from hydasklearn.weighting import STRATEGIES
 
 NETWORK_DEFAULTS = {"hidden_layer_sizes": (64, 64), "alpha": 1e-4, "learning_rate_init": 1e-3}
 NETWORK_SPACE = {"hidden_layer_sizes": [(64,), (64, 64), (128, 128)],
@@ -82,8 +83,8 @@ def methods():
                             hydalearn=name == "hydalearn"))
         if name == "hydalearn":
             # The paper's rule (gains of the current batch, weights proportional to them,
-            # set anew on every step) next to the default (issue 13).
-            found.append(Method("hydalearn-paper", "network", _hyda(HydaLearn.paper_rule()),
+            # set anew on every step) next to the default.
+            found.append(Method("hydalearn-paper", "network", _hyda(resolve("hydalearn-paper")),
                                 multitask=True, hydalearn=True))
     found.append(Method("MLPClassifier", "network", _mlp))
     found.append(Method("HistGradientBoosting", "boosting", _boosting))

@@ -28,19 +28,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _grid_scores import grid_cell, grid_verdict, read_grid, setup_kind
-
-from hydasklearn.weighting import HydaLearn
+from _scoring import cell as grid_cell
+from _scoring import read_scores, setup_kind
+from _scoring import verdict_against_better as grid_verdict
 
 BASELINES = ("MLPClassifier", "HistGradientBoosting")
 #: Lines of a speed script's output shown on the page (the whole file is in the repository).
 OUTPUT_TAIL = 25
-#: The variants of the HydaLearn grid shown by default: the package default, the two before
-#: it (without the warm-up; without the hold and the shared auxiliary weight either), the
-#: paper's rule and the default before issue 13; benchmarks/README.md has the complete table.
+#: The variants of the HydaLearn grid shown by default: the package default, the default
+#: without the warm-up, without the hold and the shared auxiliary weight either, the paper's
+#: rule, and the paper's rule on held-out gains; ``run.py grid --table`` prints every variant.
 GRID_VARIANTS = ("hydalearn", "hydalearn:warm_up=0",
                  "hydalearn:main_evidence=None,keep_auxiliary_share=False,warm_up=0",
-                 "paper (batch gains)", "heldout")
+                 "hydalearn-paper", "heldout")
 GRID_BASELINES = ("single-task", "equal")
 
 
@@ -69,9 +69,18 @@ class Results:
     def csv(self, name):
         return pd.read_csv(self.path(name))
 
-    def info(self, part):
-        """The run information of a part (``run_info_<part>.json``)."""
-        return json.loads(self.path(f"run_info_{part}.json").read_text())
+    def info(self, suite):
+        """The run information of a suite (``run_info_<suite>.json``).
+
+        The scaling suite's runs recorded before it had its own name are in
+        ``run_info_speed.json``.
+        """
+        name = f"run_info_{suite}.json"
+        if suite == "scaling" and not (self.folder / name).is_file():
+            legacy = json.loads(self.path("run_info_speed.json").read_text())
+            if "rows_grid" in legacy.get("settings", {}):
+                return legacy
+        return json.loads(self.path(name).read_text())
 
     @cached_property
     def runs(self):
@@ -88,9 +97,16 @@ class Results:
 
     @cached_property
     def titles(self):
-        from _tasks import TASKS  # only for the titles; importing it loads the package
+        from _registry import DATASETS  # only for the titles; importing it loads the package
 
-        return {name: TASKS[name].title if name in TASKS else name for name in self.tasks}
+        return {name: DATASETS[name].title if name in DATASETS else name for name in self.tasks}
+
+    @cached_property
+    def grid(self):
+        """``grid.csv``: set-up -> variant -> scores by seed (recorded names renamed)."""
+        from _registry import RENAMED
+
+        return read_scores(self.path("grid.csv"), RENAMED)
 
 
 # ----------------------------------------------------------------- statistics
@@ -163,7 +179,7 @@ def _std(values):
 
 # --------------------------------------------------------------------- values
 def run_description(results, part):
-    """Mode, size, machine, versions, date and duration of a part's run."""
+    """Mode, size, machine, versions, date and duration of a suite's run."""
     info = results.info(part)
     s = info["settings"]
     if part == "accuracy":
@@ -172,9 +188,12 @@ def run_description(results, part):
                 + ("all rows" if s["max_rows"] is None else
                    f"a stratified subsample of {s['max_rows']} rows per task")
                 + f", at most {s['max_iter']} epochs, {s['jobs']} fit(s) at a time")
-    else:
+    elif part == "scaling":
         what = (f"{s['repeats']} repeats, rows up to {max(s['rows_grid']):.0e}, "
                 f"{s['speed_threads']} thread(s) per fit")
+    else:
+        what = ", ".join(f"{k.replace('_', ' ')} {s[k]}" for k in ("repeats", "threads", "seeds")
+                         if s.get(k) is not None)
     duration = (f"{info['wall_time_s'] / 60:.0f} min" if info.get("complete", True)
                 else "stopped by a time limit before the end: partial results")
     modified = (f"; uncommitted changes to the package at {info.get('git_commit', '?')}"
@@ -193,13 +212,20 @@ def clearly_better(results, method, reference):
     return f"{count} of {len(results.tasks)}"
 
 
-def hydalearn_defaults(results):
-    """HydaLearn's default options at the time of the accuracy run, and how today's differ."""
+def hydalearn_defaults(results, current=None):
+    """HydaLearn's default options at the time of the accuracy run, and how today's differ.
+
+    Both are keyword options (the terms of the grid's labels); ``current``
+    defaults to today's (:func:`_registry.hydalearn_default_options`).
+    """
     defaults = results.info("accuracy").get("hydalearn_defaults")
     if not defaults:
         return "(not recorded with this run)"
     text = ", ".join(f"{k}={v!r}" for k, v in defaults.items())
-    current = HydaLearn().get_params()
+    if current is None:
+        from _registry import hydalearn_default_options
+
+        current = hydalearn_default_options()
     changes = [f"{k}={v!r}" + (" (new option)" if k not in defaults else "")
                for k, v in current.items() if k not in defaults or defaults[k] != v]
     if not changes:
@@ -297,15 +323,24 @@ def lending_winner(results):
 
 
 def grid_misses(results, variant):
-    """The grid's set-ups where ``variant`` misses issue 13's bar, with its difference."""
+    """The grid's set-ups where ``variant`` misses the bar, with its difference."""
     misses = []
-    for setup, by_variant in read_grid(results.path("grid.csv")).items():
+    for setup, by_variant in results.grid.items():
         if variant in by_variant and all(b in by_variant for b in GRID_BASELINES):
             mean, error, met = grid_verdict(setup, by_variant[variant],
                                             by_variant["single-task"], by_variant["equal"])
             if not met:
                 misses.append(f"{setup} ({mean:+.4f} ± {error:.4f})")
     return "; ".join(misses) or "none"
+
+
+def grid_seeds(results, variant):
+    """How many seeds the grid holds for ``variant``: "20", or "10 to 20" when set-ups differ."""
+    counts = sorted({len(by_variant[variant]) for by_variant in results.grid.values()
+                     if variant in by_variant})
+    if not counts:
+        return "none"
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
 
 
 VALUES = {
@@ -323,6 +358,7 @@ VALUES = {
     "boosting-wins": boosting_wins,
     "lending-winner": lending_winner,
     "grid-misses": grid_misses,
+    "grid-seeds": grid_seeds,
 }
 
 
@@ -418,19 +454,48 @@ def verdicts_table(results):
                       "best method"], rows)
 
 
-def speed_scripts_list(results):
-    """Each speed script's status and the last lines of its output."""
+#: The outputs of the speed scripts that the speed suite replaced, shown while a results folder
+#: holds them and not the suite's table.
+RECORDED_SPEED = {"backend": ["speed_bench_backend.txt"],
+                  "strategies": ["speed_bench_strategies.txt", "speed_bench_hydalearn.txt"]}
+
+
+def speed_table(results, part):
+    """The speed suite's ``speed_<part>.csv`` ("backend" or "strategies") as a table.
+
+    Medians of the wall and CPU times of the fits, of the epochs, and their
+    ratios to the reference (``hydasklearn``, or equal weighting). A folder
+    recorded before the suite existed has the speed scripts' outputs instead:
+    their last lines are shown as they are.
+    """
+    path = results.folder / f"speed_{part}.csv"
+    if not path.is_file():
+        return _recorded_speed(results, part)
+    frame = results.csv(path.name)
+    reference = "hydasklearn" if part == "backend" else "equal"
+    rows = [[r.name, f"{r.wall_median_s:.3f}", f"{r.cpu_median_s:.3f}",
+             "-" if r.epoch_median_s != r.epoch_median_s else f"{r.epoch_median_s:.4f}",
+             f"{r.wall_ratio:.2f}",
+             "-" if r.epoch_ratio != r.epoch_ratio else f"{r.epoch_ratio:.2f}",
+             "" if "target" not in frame or r.target != r.target else f"<= {r.target}"]
+            for r in frame.itertuples()]
+    device = ", ".join(sorted(set(frame["device"]))) if "device" in frame else "cpu"
+    return csv_table(f"Median times ({int(frame['rows'].iloc[0])} rows, device {device}); "
+                     f"ratios to {reference}",
+                     ["contender", "fit (s)", "fit CPU (s)", "epoch (s)", "fit ratio",
+                      "epoch ratio", "target"], rows)
+
+
+def _recorded_speed(results, part):
     lines = []
-    for r in results.csv("speed_scripts.csv").itertuples():
-        arguments = f" {r.arguments}" if isinstance(r.arguments, str) and r.arguments else ""
-        provenance = f" ({r.mode} mode, {r.date})" if hasattr(r, "mode") else ""
-        lines.append(f"* ``{r.script}.py{arguments}``: {r.status}"
-                     + (f", {r.wall_time:.0f} s{provenance}" if r.status != "missing"
-                        else " (not written yet)"))
-        path = results.folder / f"speed_{r.script}.txt"
-        if r.status == "ok" and path.exists():
+    for name in RECORDED_SPEED[part]:
+        path = results.folder / name
+        if path.is_file():
             text = path.read_text().strip().splitlines()[-OUTPUT_TAIL:]
-            lines += ["", "  ::", ""] + [f"    {line}" for line in text] + [""]
+            lines += [f"``results/{name}`` (recorded by the script the speed suite replaced):",
+                      "", "::", ""] + [f"    {line}" for line in text] + [""]
+    if not lines:
+        raise MissingResults(f"speed_{part}.csv")
     return lines
 
 
@@ -458,7 +523,7 @@ def grid_table(results, variants=None):
 
     Mean ± standard error over the seeds of the per-seed difference to the
     better (higher mean) of single-task learning and equal weighting; ``*``
-    marks issue 13's bar: at least minus one standard error, and on 'mixed'
+    marks the bar: at least minus one standard error, and on 'mixed'
     set-ups also at least +0.003 above both baselines.
 
     Parameters
@@ -468,7 +533,7 @@ def grid_table(results, variants=None):
         Comma-separated variant names (default :data:`GRID_VARIANTS`); those
         not in ``grid.csv`` are left out.
     """
-    scores = read_grid(results.path("grid.csv"))
+    scores = results.grid
     wanted = GRID_VARIANTS if variants is None else [v.strip() for v in variants.split(",")]
     shown = [v for v in wanted if any(v in by_variant for by_variant in scores.values())]
     kinds = ["help", "hurt", "mixed"]  # a set-up's kind leads its name: "hurt: 3 noise, ..."
@@ -498,7 +563,7 @@ TABLES = {
     "paired": paired_table,
     "weights": weights_table,
     "verdicts": verdicts_table,
-    "speed-scripts": speed_scripts_list,
+    "speed": speed_table,
     "scaling-rows": scaling_rows_table,
     "scaling-tasks": scaling_tasks_table,
     "grid": grid_table,

@@ -6,12 +6,17 @@ machine's load during the run hits all of them alike. Each run is timed on
 the wall clock (``time.perf_counter``) and in CPU time of the process
 (``time.process_time``, which a busy machine disturbs less); a fit that
 returns the durations of its epochs (:func:`epoch_durations`) has them
-collected too. :func:`medians` and :func:`ratios` summarise.
+collected too. :func:`medians` and :func:`ratios` summarize, :func:`table`
+gives one row per configuration, and :func:`machine_info` says where the
+numbers were measured (saved beside every suite's results).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import platform
+import subprocess
 import time
 from dataclasses import dataclass, field
 
@@ -171,3 +176,78 @@ def epoch_durations(model, skip_first=True):
     list of float
     """
     return list(model.net_.history[1 if skip_first else 0:, "dur"])
+
+
+def table(timings, reference=None):
+    """One row per configuration: medians of the wall, CPU and epoch times, ratios.
+
+    Parameters
+    ----------
+    timings : Timings
+    reference : str, optional
+        The configuration whose medians are 1 in the ratio columns.
+
+    Returns
+    -------
+    list of dict
+        ``name``, ``repeats``, ``wall_median_s``, ``wall_min_s``,
+        ``cpu_median_s``, ``epoch_median_s``, ``epoch_min_s`` and, with a
+        reference, ``wall_ratio``, ``cpu_ratio``, ``epoch_ratio``; a failed
+        configuration has NaN times and its ``error``.
+    """
+    wall, cpu, epoch = (medians(part) for part in (timings.wall, timings.cpu, timings.epochs))
+    least = {name: min(v) if v else float("nan") for name, v in timings.wall.items()}
+    least_epoch = {name: min(v) if v else float("nan") for name, v in timings.epochs.items()}
+    rows = []
+    for name in timings.wall:
+        row = {"name": name, "repeats": len(timings.wall[name]), "wall_median_s": wall[name],
+               "wall_min_s": least[name], "cpu_median_s": cpu[name],
+               "epoch_median_s": epoch[name], "epoch_min_s": least_epoch[name],
+               "error": timings.failed.get(name, "")}
+        if reference is not None:
+            for column, summary in (("wall", wall), ("cpu", cpu), ("epoch", epoch)):
+                row[f"{column}_ratio"] = ratios(summary, reference)[name]
+        rows.append(row)
+    return rows
+
+
+def machine_info(root=None):
+    """Where and with what the numbers were measured: machine, versions, threads, commit.
+
+    Parameters
+    ----------
+    root : Path, optional
+        The repository, for the commit and whether the package has
+        uncommitted changes.
+    """
+    import numpy as np
+    import sklearn
+    import torch
+
+    import hydasklearn
+
+    info = {
+        "machine": f"{platform.system()} {platform.machine()}, "
+                   f"{platform.processor() or 'unknown CPU'}",
+        "cpu_count": os.cpu_count(),
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "python": platform.python_version(),
+        "torch": torch.__version__, "numpy": np.__version__, "sklearn": sklearn.__version__,
+        "hydasklearn": hydasklearn.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    if root is not None:
+        info["git_commit"] = _git(root, "rev-parse", "--short", "HEAD")
+        # Uncommitted changes of the package make a run hard to reproduce: say so.
+        info["package_modified"] = bool(_git(root, "status", "--porcelain", "--", "hydasklearn"))
+    return info
+
+
+def _git(root, *arguments):
+    try:
+        return subprocess.run(["git", *arguments], capture_output=True, text=True, cwd=root,
+                              timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # GPU check, in under 5 minutes on one GPU: the cuda-marked tests and the device
-# tests, then bench_backend.py on the device; one summary at the end. Without
-# CUDA it runs what the CPU allows and reports the skips with their reasons.
+# tests, then the speed suite of benchmarks/run.py on the device; one summary at
+# the end. Without CUDA it runs what the CPU allows and reports the skips with
+# their reasons. The speed suite's files go to a temporary folder, not to
+# benchmarks/results.
 #
 #     bash benchmarks/gpu_check.sh            # from the repository root
 set -uo pipefail
@@ -20,13 +22,14 @@ timeout 120 python -m pytest -q -rs tests/_backend/test_device.py tests/_backend
     | tee "$log/tests.txt"
 tests_rc=${PIPESTATUS[0]}
 
-echo "== bench_backend.py --device $device =="
+echo "== benchmarks/run.py speed --device $device =="
 if [ "$device" = cuda ]; then
-    timeout 170 python benchmarks/bench_backend.py --device cuda --repeats 3 \
+    timeout 170 python benchmarks/run.py speed --device cuda --repeats 3 --results "$log/speed" \
+        --only hydasklearn "hydasklearn +2 aux" skorch equal hydalearn hydalearn-paper gcs pcgrad \
         2>&1 | tee "$log/bench.txt"
-else  # the CPU alone: a small run, so that the script's device plumbing is exercised
-    timeout 120 python benchmarks/bench_backend.py --device cpu --threads 1 --repeats 1 --samples 4096 \
-        --only hydasklearn skorch 2>&1 | tee "$log/bench.txt"
+else  # the CPU alone: a small run, so that the suite's device plumbing is exercised
+    timeout 120 python benchmarks/run.py speed --device cpu --threads 1 --repeats 1 --rows 4096 \
+        --only hydasklearn skorch --results "$log/speed" 2>&1 | tee "$log/bench.txt"
 fi
 bench_rc=${PIPESTATUS[0]}
 
@@ -35,6 +38,6 @@ echo "== summary =="
 echo "GPU: $gpu"
 echo "tests: $(tail -n 1 "$log/tests.txt") (exit $tests_rc)"
 grep -h "^SKIPPED" "$log/tests.txt" | sed 's/^/  /'
-echo "bench_backend on $device (exit $bench_rc):"
-grep -E "^(hydasklearn|skorch)" "$log/bench.txt" | sed 's/^/  /'
+echo "speed suite on $device (exit $bench_rc; $log/speed):"
+grep -E "^ *(name|hydasklearn|skorch|equal|hydalearn)" "$log/bench.txt" | sed 's/^/  /'
 [ "$tests_rc" -eq 0 ] && [ "$bench_rc" -eq 0 ]

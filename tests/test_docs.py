@@ -249,19 +249,53 @@ def test_grid_misses_names_the_set_ups_below_the_bar(tmp_path):
 
 def test_hydalearn_defaults_name_what_changed_since_the_run(tmp_path):
     pytest.importorskip("pandas")
-    from hydasklearn.weighting import HydaLearn
-
     report = _benchmark_values().report_module(DOCS.parent / "benchmarks")
-    recorded = HydaLearn().get_params()
+    current = {"rule": "evidence", "release": 3.0, "main_evidence": 2.0}
     info = tmp_path / "run_info_accuracy.json"
-    info.write_text(json.dumps({"hydalearn_defaults": recorded}))
-    assert report.hydalearn_defaults(report.Results(tmp_path)).endswith("(the current defaults)")
-    del recorded["main_evidence"]
-    recorded["release"] = 2.0
-    info.write_text(json.dumps({"hydalearn_defaults": recorded}))
-    text = report.hydalearn_defaults(report.Results(tmp_path))
-    assert "release=2.0" in text
-    assert text.endswith("the current defaults differ: main_evidence=2.0 (new option), release=3.0")
+    info.write_text(json.dumps({"hydalearn_defaults": current}))
+    text = report.hydalearn_defaults(report.Results(tmp_path), current)
+    assert text.endswith("(the current defaults)")
+    info.write_text(json.dumps({"hydalearn_defaults": {"rule": "evidence", "release": 2.0}}))
+    text = report.hydalearn_defaults(report.Results(tmp_path), current)
+    assert text.startswith("rule='evidence', release=2.0")
+    assert text.endswith("the current defaults differ: release=3.0, main_evidence=2.0 (new option)")
+    # today's defaults, in the terms of the recorded labels
+    assert "warm_up" in report.hydalearn_defaults(report.Results(tmp_path))
+
+
+def test_speed_table_reads_the_suite_csv_or_the_recorded_script_output(tmp_path):
+    pytest.importorskip("pandas")
+    values = _benchmark_values()
+    report = values.report_module(DOCS.parent / "benchmarks")
+    (tmp_path / "speed_bench_backend.txt").write_text("header\nhydasklearn 0.5 s\n")
+    lines = values.fill_table(report.Results(tmp_path), report, "speed backend")
+    assert "    hydasklearn 0.5 s" in lines
+    assert values.fill_table(report.Results(tmp_path), report, "speed strategies") == [
+        ".. note::", "", "   [no results: benchmarks/results/speed_strategies.csv is missing]"]
+    (tmp_path / "speed_strategies.csv").write_text(
+        "name,repeats,wall_median_s,wall_min_s,cpu_median_s,epoch_median_s,epoch_min_s,error,"
+        "wall_ratio,cpu_ratio,epoch_ratio,device,rows,epochs,target\n"
+        "equal,3,1.0,0.9,2.0,0.25,0.2,,1.0,1.0,1.0,cpu,16384,4,\n"
+        "hydalearn,3,1.5,1.4,3.0,0.4,0.3,,1.5,1.5,1.6,cpu,16384,4,1.5\n")
+    text = "\n".join(values.fill_table(report.Results(tmp_path), report, "speed strategies"))
+    assert "16384 rows, device cpu); ratios to equal" in text
+    assert '"hydalearn", "1.500", "3.000", "0.4000", "1.50", "1.60", "<= 1.5"' in text
+
+
+def _section(text, title):
+    """The text of an rst section, up to the next section of the same level."""
+    start = text.index(f"\n{title}\n")
+    rest = text[start + len(title) + 2:]
+    following = re.search(r"\n[^\n]+\n-{3,}\n", rest[3:])
+    return rest[:following.start() + 3] if following else rest
+
+
+def test_benchmark_summaries_point_to_the_results_page_without_copying_figures():
+    readme = (DOCS.parent / "README.rst").read_text()
+    for text in (_section(readme, "Benchmarks"), (DOCS / "benchmarks.rst").read_text()):
+        # measured figures (an AUC, a difference, a time ratio) live in benchmarks/results/
+        assert not re.findall(r"[+-±]?\d\.\d{3,}|\d+(?:\.\d+)?x\b", text)
+        assert "benchmark" in text and "results" in text
 
 
 def test_benchmark_value_is_filled_and_a_missing_file_gives_a_placeholder(tmp_path):

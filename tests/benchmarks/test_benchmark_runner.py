@@ -1,0 +1,55 @@
+"""The benchmarks' one entry point: every suite has a --help, and a tiny run writes its files."""
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+RUN = BENCHMARKS / "run.py"
+
+
+def _run(*arguments, timeout=300):
+    return subprocess.run([sys.executable, str(RUN), *arguments], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_every_suite_is_listed_and_has_its_help():
+    run = importlib.import_module("run")
+    expected = {"speed", "scaling", "memory", "accuracy", "grid", "main-job", "drift"}
+    assert expected <= set(run.SUITES)
+    parser = run.parser()
+    for name in run.SUITES:
+        with pytest.raises(SystemExit) as done:
+            parser.parse_args([name, "--help"])
+        assert done.value.code == 0
+    listed = _run("--list")
+    assert listed.returncode == 0, listed.stderr
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == list(run.SUITES)
+
+
+def test_a_tiny_run_writes_its_results_and_run_information(tmp_path):
+    done = _run("main-job", "--seeds", "2", "--epochs", "1", "--rows", "40", "--configs",
+                "hydalearn-paper", "--results", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    scores = (tmp_path / "main_job.csv").read_text().splitlines()
+    assert scores[0] == "setup,variant,seed,roc_auc"
+    assert len(scores) == 1 + 2 * 3 * 2  # 2 scenarios x (2 baselines + 1) x 2 seeds
+    info = json.loads((tmp_path / "run_info_main-job.json").read_text())
+    assert info["complete"] and info["suite"] == "main-job"
+    assert info["settings"]["seeds"] == [0, 1]
+    assert {"machine", "python", "torch", "git_commit"} <= set(info)
+    assert "| hydalearn-paper |" in done.stdout
+
+
+def test_quick_runs_do_not_write_over_the_recorded_results():
+    run = importlib.import_module("run")
+    options = importlib.import_module("_options")
+    assert options.RESULTS == BENCHMARKS / "results"
+    source = RUN.read_text()
+    assert 'RESULTS / "quick" if options.quick else RESULTS' in source
+    assert run.SUITES["grid"].__name__ == "run_grid"
