@@ -21,7 +21,7 @@ class WeightingStrategy(BaseEstimator):
 
     A strategy is a scikit-learn style object: ``__init__`` stores its
     options (so ``clone``, ``get_params`` and nested grid-search parameters
-    such as ``weighting__approximation`` work), declared in
+    such as ``weighting__gain_every`` work), declared in
     ``_parameter_constraints`` as in scikit-learn and checked by
     :meth:`start`. The net that trains the network owns a started clone: it
     calls :meth:`start` once before training, :meth:`decide` on every
