@@ -50,7 +50,7 @@ weightings = {
     "single-task": [1.0, 0.0, 0.0],
     "equal": "equal",
     "HydaLearn": "hydalearn",
-    "HydaLearn, held-out gains": HydaLearn(gain_data="heldout"),
+    "HydaLearn, paper's rule": HydaLearn.paper_rule(),
 }
 search = GridSearchCV(
     pipeline,

@@ -9,9 +9,11 @@ reads the recorded trajectory as DataFrames
 with :mod:`hydasklearn.plotting`.
 
 The data have one auxiliary task that is *related* to the main task (a
-cleaner measurement of the same score) and one that is pure *noise*. Gains
-are measured on held-out main-task batches (``gain_data="heldout"``), which
-leaves the auxiliary tasks more room than gains on the current batch.
+cleaner measurement of the same score) and one that is pure *noise*. The
+weights follow the paper's rule, set anew on every mini-batch in proportion
+to gains measured on held-out main-task batches
+(``HydaLearn.paper_rule(gain=ExactGain(data="heldout"))``), which leaves the
+auxiliary tasks more room than gains on the current batch.
 """
 
 import warnings
@@ -22,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.plotting import plot_gains, plot_loss_curves, plot_task_weights
-from hydasklearn.weighting import HydaLearn
+from hydasklearn.weighting import ExactGain, HydaLearn
 
 n_samples, max_iter = 2000, 30
 # sphinx_gallery_start_ignore
@@ -36,7 +38,8 @@ warnings.filterwarnings("ignore", category=ConvergenceWarning)
 X, y, _ = make_auxiliary_tasks(n_samples=n_samples, aux_relations=("related", "noise"),
                                main_noise=1.5, random_state=0)
 model = HydaMultiTaskClassifier(
-    hidden_layer_sizes=(64, 64), weighting=HydaLearn(gain_data="heldout"),
+    hidden_layer_sizes=(64, 64),
+    weighting=HydaLearn.paper_rule(gain=ExactGain(data="heldout")),
     batch_size=100, max_iter=max_iter, random_state=0).fit(X, y)
 
 # %%
