@@ -29,7 +29,11 @@ from numbers import Real
 
 import torch
 from sklearn.base import clone
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 
 from hydasklearn.weighting import (
     EvidenceRule,

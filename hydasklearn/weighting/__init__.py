@@ -79,8 +79,8 @@ def resolve_weighting(weighting):
 
 __all__ = [
     "DWA",
-    "Decision",
     "STRATEGIES",
+    "Decision",
     "EqualWeighting",
     "EvidenceRule",
     "ExactGain",

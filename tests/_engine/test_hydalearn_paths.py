@@ -25,7 +25,12 @@ from hydasklearn._engine.decision import Decision
 from hydasklearn._engine.step import TrainingStep
 from hydasklearn._engine.update import apply_decision
 from hydasklearn._model.network import SharedTrunkNetwork
-from hydasklearn.weighting import FirstOrderGain, HydaLearn, ProportionalRule, RepresentationGain
+from hydasklearn.weighting import (
+    FirstOrderGain,
+    HydaLearn,
+    ProportionalRule,
+    RepresentationGain,
+)
 from hydasklearn.weighting._hydalearn._arithmetic import gains_to_weights
 
 

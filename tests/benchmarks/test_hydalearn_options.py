@@ -171,7 +171,7 @@ def test_last_layer_previous_gains_use_the_last_layers_gradients(options):
     torch.testing.assert_close(gains, 0.1 * last[1] @ last[0][0])
 
 
-# ------------------------------------------------------------------ rules with the options that lost
+# ------------------------------------------------------------- rules with the options that lost
 def test_an_auxiliary_weight_above_one_weighs_every_task_on_more(options):
     rule = options.GridEvidenceRule(warm_up=0, auxiliary_weight=2.0).start()
     np.testing.assert_allclose(rule.weigh([1.0, 0.5, -1.0]), [0.6, 1.2, 1.2])

@@ -36,6 +36,17 @@ class GainEstimator(BaseEstimator):
     gradients at the trunk's output alone sets ``reads_representation_only``
     and implements :meth:`gains_from_representation`, so that the weights
     can be chosen inside the step's one backward pass.
+
+    Examples
+    --------
+    Gains from the Gramian of the task gradients alone (the first-order gains
+    on the current batch, without per-length scaling):
+
+    >>> from hydasklearn.weighting import GainEstimator, HydaLearn
+    >>> class GramianGain(GainEstimator):
+    ...     def measure(self, step):
+    ...         return step.learning_rate * step.gramian[0]
+    >>> strategy = HydaLearn(gain=GramianGain())
     """
 
     _parameter_constraints: dict = {}

@@ -34,6 +34,22 @@ class WeightRule(BaseEstimator):
     training (:meth:`start` checks the options and resets the state), calls
     :meth:`weigh` with every measurement's gains and :meth:`end_epoch` after
     every epoch. Subclasses implement :meth:`weigh` and extend :meth:`start`.
+
+    Examples
+    --------
+    A rule that keeps only the auxiliary tasks whose gain is at least the
+    main task's, each at weight 1 beside it:
+
+    >>> import numpy as np
+    >>> from hydasklearn.weighting import HydaLearn, WeightRule
+    >>> class AtLeastMain(WeightRule):
+    ...     def weigh(self, gains):
+    ...         gains = np.asarray(gains, dtype=float)
+    ...         kept = (gains >= gains[0]).astype(float)
+    ...         return kept * len(kept) / kept.sum()
+    >>> AtLeastMain().start().weigh([1.0, 2.0, 0.5])
+    array([1.5, 1.5, 0. ])
+    >>> strategy = HydaLearn(rule=AtLeastMain())
     """
 
     _parameter_constraints: dict = {}
@@ -241,7 +257,7 @@ class EvidenceRule(WeightRule):
         return finite(gains)
 
     def _switch(self, mean, error, gates):
-        """The new gates: on with evidence of help, off with evidence of harm."""
+        """The gates after this measurement: on with evidence of help, off with harm."""
         return evidence_weights(mean, error, self.evidence, gates, self.release)
 
     def _main_stalls(self, mean, error):

@@ -37,7 +37,7 @@ class HydaLearn(WeightingStrategy):
     weighting except for auxiliary tasks whose average gain is clearly
     negative; :meth:`paper_rule` is the paper's configuration. How the
     default and its variants score against single-task learning and equal
-    weighting is on the benchmark results page of the documentation.
+    weighting is on the benchmark results page (:doc:`/benchmark_results`).
 
     Parameters
     ----------
@@ -133,8 +133,8 @@ class HydaLearn(WeightingStrategy):
         anew on every step, with no averaging and no per-length scaling
         [1]_: ``HydaLearn(gain=FirstOrderGain(reference="batch",
         per_unit_length=False), rule=ProportionalRule(smoothing=0.0),
-        gain_every=1)``. Its scores are on the benchmark results page of the
-        documentation.
+        gain_every=1)``. Its scores are on the benchmark results page
+        (:doc:`/benchmark_results`).
 
         Parameters
         ----------

@@ -55,7 +55,7 @@ def test_previous_gains_use_the_last_batchs_main_gradient():
     torch.testing.assert_close(gain.measure(make_step(module, X[16:], y[16:])),
                                0.1 * second @ first[0])
     torch.testing.assert_close(gain.reference_gradient_, second[0])
-    gain.start()  # a new fit starts without a reference
+    gain.start()  # the next fit starts without a reference
     assert gain.reference_gradient_ is None
 
 
@@ -95,8 +95,8 @@ def test_exact_gains_leave_the_model_and_its_mode_untouched():
     before = [p.detach().clone() for p in module.parameters()]
     ExactGain(data="batch", step_size=1.0).start().measure(make_step(module, X, y))
     assert module.training
-    for old, new in zip(before, module.parameters()):
-        assert torch.equal(old, new)
+    for saved, parameter in zip(before, module.parameters()):
+        assert torch.equal(saved, parameter)
 
 
 def test_exact_and_first_order_gains_agree_as_the_step_shrinks():

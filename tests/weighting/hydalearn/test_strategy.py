@@ -248,7 +248,7 @@ def test_the_warm_up_counts_the_estimators_epochs():
     np.testing.assert_array_equal(model.weight_history_, 1.0)  # equal weighting throughout
 
 
-# ------------------------------------------------------------------ behaviour on generated data
+# ------------------------------------------------------------------ behavior on generated data
 def test_a_noise_task_weighs_clearly_less_than_a_related_task():
     X, y, _ = make_auxiliary_tasks(n_samples=1000, n_features=10, n_informative=5,
                                    aux_relations=("related", "noise"), random_state=0)
