@@ -17,12 +17,15 @@ filled from these files when the docs are built.
 A suite is a function ``suite(options)`` of the parsed options (``options.results``
 is the folder to write to); it may return a dict of the settings it used,
 which goes into the run information, and it may have an ``add_arguments(parser)``
-attribute for options of its own. Register one in :data:`SUITES`.
+attribute for options of its own. A function of a results folder,
+``suite(results_dir, seeds=..., quick=...)``, is called with the folder and
+those of ``--seeds`` and ``--quick`` it takes. Register either in :data:`SUITES`.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -86,10 +89,21 @@ def main(argv=None):
     # Written first as incomplete, so that results cut short by a time limit say so.
     info_path.write_text(json.dumps(run_info(options, None, {}), indent=2))
     with stopwatch() as watch:
-        settings = SUITES[options.suite](options) or {}
+        settings = call_suite(SUITES[options.suite], options) or {}
     info_path.write_text(json.dumps(run_info(options, watch.wall, settings), indent=2))
     print(f"{options.suite} done in {watch.wall / 60:.1f} min; results in {options.results}")
     return 0
+
+
+def call_suite(suite, options):
+    """Run a suite: ``suite(options)``, or ``suite(results_dir, seeds=..., quick=...)``."""
+    parameters = inspect.signature(suite).parameters
+    if next(iter(parameters), None) == "options":
+        return suite(options)
+    given = {"quick": options.quick}
+    if options.seeds is not None:
+        given["seeds"] = list(range(options.seeds))
+    return suite(options.results, **{k: v for k, v in given.items() if k in parameters})
 
 
 def run_info(options, wall_time, settings):

@@ -53,3 +53,20 @@ def test_quick_runs_do_not_write_over_the_recorded_results():
     source = RUN.read_text()
     assert 'RESULTS / "quick" if options.quick else RESULTS' in source
     assert run.SUITES["grid"].__name__ == "run_grid"
+
+
+def test_a_suite_is_a_function_of_the_options_or_of_a_results_folder(tmp_path):
+    run = importlib.import_module("run")
+    options = run.parser().parse_args(["grid", "--seeds", "3", "--results", str(tmp_path)])
+    calls = []
+
+    def of_options(options):
+        calls.append(options.seeds)
+        return {"seen": True}
+
+    def of_a_folder(results_dir, seeds=(0,), quick=False):
+        calls.append((results_dir, list(seeds), quick))
+
+    assert run.call_suite(of_options, options) == {"seen": True}
+    assert run.call_suite(of_a_folder, options) is None
+    assert calls == [3, (tmp_path, [0, 1, 2], False)]
