@@ -82,3 +82,24 @@ def test_epoch_durations_leave_out_the_first_epoch(timing):
 
     assert timing.epoch_durations(Model()) == [2.0, 3.0]
     assert timing.epoch_durations(Model(), skip_first=False) == [1.0, 2.0, 3.0]
+
+
+def test_table_gives_medians_and_ratios_per_configuration(timing):
+    timings = timing.Timings(wall={"equal": [2.0, 1.0, 3.0], "slow": [4.0, 6.0], "broken": []},
+                             cpu={"equal": [1.0], "slow": [3.0], "broken": []},
+                             epochs={"equal": [0.5, 0.25], "slow": [1.0], "broken": []},
+                             failed={"broken": "ValueError: no"})
+    rows = {row["name"]: row for row in timing.table(timings, "equal")}
+    assert rows["equal"]["wall_median_s"] == 2.0 and rows["equal"]["wall_min_s"] == 1.0
+    assert rows["slow"]["wall_ratio"] == 2.5 and rows["slow"]["cpu_ratio"] == 3.0
+    assert rows["slow"]["epoch_ratio"] == pytest.approx(1.0 / 0.375)
+    assert rows["slow"]["repeats"] == 2 and rows["broken"]["error"] == "ValueError: no"
+    assert math.isnan(rows["broken"]["wall_median_s"])
+    assert "wall_ratio" not in timing.table(timings)[0]
+
+
+def test_machine_info_says_where_and_with_what(timing):
+    info = timing.machine_info(TIMING.parents[1])
+    assert {"machine", "cpu_count", "python", "torch", "sklearn", "hydasklearn", "date",
+            "git_commit", "package_modified"} <= set(info)
+    assert "git_commit" not in timing.machine_info()
