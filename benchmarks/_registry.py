@@ -413,7 +413,6 @@ CONFIGURATIONS = {
     "hydalearn-paper": HydaLearn.paper_rule,  # the paper's configuration
     **{name: name for name in STRATEGIES if name not in ("equal", "hydalearn")},
     "gcs weighted": partial(GradientCosineSimilarity, weighted=True),
-    "torchjd upgrad": partial(TorchJDAggregator, "upgrad"),
     "torchjd mgda": partial(TorchJDAggregator, "mgda"),
     **{name: partial(hydalearn_from_options, **{**PAPER_OPTIONS, **options})
        for name, options in VARIANTS.items()},

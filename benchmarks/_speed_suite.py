@@ -176,10 +176,9 @@ def time_backend(names, n_rows, epochs, repeats, device="cpu"):
 # ----------------------------------------------------------------- strategies
 def strategy_names():
     """Every strategy of the package, its variants and the registry's timed configurations."""
-    names = [n for n in STRATEGIES if n != "torchjd"]
-    names += ["gcs weighted"]
-    if importlib.util.find_spec("torchjd") is not None:
-        names += ["torchjd upgrad", "torchjd mgda"]
+    torchjd = importlib.util.find_spec("torchjd") is not None
+    names = [n for n in STRATEGIES if torchjd or n != "torchjd"]
+    names += ["gcs weighted", *(["torchjd mgda"] if torchjd else [])]
     return list(dict.fromkeys(["equal", *names, *TIMED]))
 
 

@@ -15,6 +15,10 @@ registry = importlib.import_module("_registry")
 
 def _signature(weighting):
     """What a configuration is, to compare two: its class and parameters, or its name."""
+    from hydasklearn.weighting import STRATEGIES
+
+    if isinstance(weighting, str) and weighting in STRATEGIES:
+        weighting = STRATEGIES[weighting]()  # a strategy's name means its defaults
     if hasattr(weighting, "get_params"):
         return type(weighting).__name__, repr(sorted(weighting.get_params(deep=True).items()))
     return repr(weighting)
