@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 from _options import pick
+from _registry import resolve
 from _timing import medians, round_robin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.neural_network import MLPClassifier
@@ -28,8 +29,13 @@ from threadpoolctl import threadpool_limits
 
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.weighting import STRATEGIES, HydaLearn
+from hydasklearn.weighting import STRATEGIES
 
+#: The strategies timed against the number of tasks: every strategy of the package, the
+#: paper's rule and the default with the other gain approximations (column name -> label).
+TASK_SCALING = {**{name: name for name in STRATEGIES}, "hydalearn-paper": "hydalearn-paper",
+                "hydalearn-exact": "hydalearn:approximation=exact",
+                "hydalearn-representation": "hydalearn:approximation=representation"}
 HIDDEN = (64, 64)
 BATCH_SIZE = 200
 N_FEATURES = 20
@@ -116,11 +122,9 @@ def scaling_with_tasks(settings, log=print):
     DataFrame
         ``n_aux``, ``method``, ``fit_time`` (median), ``ratio_to_equal``, ``repeats``.
     """
-    strategies = {name: name for name in STRATEGIES}
-    strategies["hydalearn-paper"] = HydaLearn.paper_rule()
     epochs = settings["speed_epochs"]
-    configurations = {name: (lambda X, y, w=weighting: _network(w, epochs).fit(X, y))
-                      for name, weighting in strategies.items()}
+    configurations = {name: (lambda X, y, label=label: _network(resolve(label), epochs).fit(X, y))
+                      for name, label in TASK_SCALING.items()}
     rows = []
     for n_aux in settings["tasks_grid"]:
         relations = [("related", "noise")[k % 2] for k in range(n_aux)]

@@ -43,7 +43,7 @@ BACKEND_TARGETS = {"torch loop, fused": 1.10, "MLPClassifier": 0.70}
 
 
 def run_speed(options):
-    """Fit time of the estimator against torch, skorch and scikit-learn; epoch time of every strategy."""
+    """Fit time of the estimator against torch, skorch, scikit-learn; every strategy's epoch."""
     repeats = pick(options, "repeats", 5, 1)
     threads = pick(options, "threads", 2)
     torch.set_num_threads(threads)
