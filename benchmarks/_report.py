@@ -537,8 +537,8 @@ def grid_table(results, variants=None):
     wanted = GRID_VARIANTS if variants is None else [v.strip() for v in variants.split(",")]
     shown = [v for v in wanted if any(v in by_variant for by_variant in scores.values())]
     kinds = ["help", "hurt", "mixed"]  # a set-up's kind leads its name: "hurt: 3 noise, ..."
-    order = sorted(scores, key=lambda setup: kinds.index(setup_kind(setup)) if setup_kind(setup) in kinds
-                   else len(kinds))
+    order = sorted(scores, key=lambda setup: kinds.index(setup_kind(setup))
+                   if setup_kind(setup) in kinds else len(kinds))
     rows = []
     for setup, by_variant in ((setup, scores[setup]) for setup in order):
         if not all(b in by_variant for b in GRID_BASELINES):
