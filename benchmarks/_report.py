@@ -70,17 +70,8 @@ class Results:
         return pd.read_csv(self.path(name))
 
     def info(self, suite):
-        """The run information of a suite (``run_info_<suite>.json``).
-
-        The scaling suite's runs recorded before it had its own name are in
-        ``run_info_speed.json``.
-        """
-        name = f"run_info_{suite}.json"
-        if suite == "scaling" and not (self.folder / name).is_file():
-            legacy = json.loads(self.path("run_info_speed.json").read_text())
-            if "rows_grid" in legacy.get("settings", {}):
-                return legacy
-        return json.loads(self.path(name).read_text())
+        """The run information of a suite (``run_info_<suite>.json``)."""
+        return json.loads(self.path(f"run_info_{suite}.json").read_text())
 
     @cached_property
     def runs(self):
