@@ -47,8 +47,13 @@ def run_speed(options):
     repeats = pick(options, "repeats", 5, 1)
     threads = pick(options, "threads", 2)
     torch.set_num_threads(threads)
-    threadpool_limits(threads)  # the same thread budget for numpy's BLAS
-    warnings.simplefilter("ignore")  # convergence warnings at the epoch cap, by design
+    # The same thread budget for numpy's BLAS; convergence warnings at the epoch cap, by design.
+    with threadpool_limits(threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _run_speed(options, repeats, threads)
+
+
+def _run_speed(options, repeats, threads):
     settings = {"repeats": repeats, "threads": threads}
     backend = _chosen(CONTENDERS, options.only, "hydasklearn")
     if options.device != "cpu" and options.only is None:

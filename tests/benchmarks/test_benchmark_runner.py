@@ -70,3 +70,29 @@ def test_a_suite_is_a_function_of_the_options_or_of_a_results_folder(tmp_path):
     assert run.call_suite(of_options, options) == {"seen": True}
     assert run.call_suite(of_a_folder, options) is None
     assert calls == [3, (tmp_path, [0, 1, 2], False)]
+
+
+TINY = {
+    "accuracy": (["--datasets", "generated", "--seeds", "1", "--budget", "1", "--epochs", "2",
+                  "--rows", "300"], ["accuracy_runs.csv", "accuracy_summary.csv",
+                                     "weight_means.csv"]),
+    "speed": (["--repeats", "1", "--epochs", "2", "--rows", "256", "--only", "hydasklearn",
+               "torch loop", "equal", "hydalearn", "--threads", "1"], ["speed_backend.csv", "speed_strategies.csv"]),
+    "scaling": (["--rows-grid", "200", "--tasks-grid", "1", "--rows", "200", "--repeats", "1",
+                 "--epochs", "1"], ["scaling_rows.csv", "scaling_tasks.csv"]),
+    "drift": (["--seeds", "1", "--epochs", "2", "--rows", "200", "--threads", "1"],
+              ["drift.csv"]),
+}
+
+
+@pytest.mark.parametrize("suite", list(TINY))
+def test_tiny_runs_of_the_suites_write_their_files(suite, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    run = importlib.import_module("run")
+    monkeypatch.setattr("builtins.print", lambda *args, **kwargs: None)
+    arguments, files = TINY[suite]
+    assert run.main([suite, *arguments, "--results", str(tmp_path)]) == 0
+    for name in files:
+        assert (tmp_path / name).stat().st_size > 0
+    info = json.loads((tmp_path / f"run_info_{suite}.json").read_text())
+    assert info["complete"] and info["suite"] == suite
