@@ -96,3 +96,15 @@ def test_tiny_runs_of_the_suites_write_their_files(suite, tmp_path, monkeypatch)
         assert (tmp_path / name).stat().st_size > 0
     info = json.loads((tmp_path / f"run_info_{suite}.json").read_text())
     assert info["complete"] and info["suite"] == suite
+
+
+def test_a_table_of_recorded_scores_runs_nothing_and_writes_nothing(tmp_path, capsys):
+    run = importlib.import_module("run")
+    (tmp_path / "main_job.csv").write_text(
+        "setup,variant,seed,roc_auc\n" + "".join(
+            f"main job: aux tasks help,{name},{seed},{0.8 + 0.01 * seed + bonus}\n"
+            for name, bonus in (("single-task", 0.0), ("equal", 0.01), ("hydalearn", 0.012))
+            for seed in range(3)))
+    assert run.main(["main-job", "--table", "--results", str(tmp_path)]) == 0
+    assert "| hydalearn | +0.0020 ± 0.0000 * |" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main_job.csv"]
