@@ -29,7 +29,7 @@ WARM_START_APPLICABLE = frozenset({
 })
 
 
-def build_net(params, n_features, tasks, n_samples, valid, seed):
+def build_net(params, n_features, tasks, n_samples, valid, seed, cardinalities=()):
     """A new, uninitialised :class:`~hydasklearn._backend.net.MultiTaskNet`.
 
     Parameters
@@ -44,6 +44,10 @@ def build_net(params, n_features, tasks, n_samples, valid, seed):
         Validation data for early stopping.
     seed : int
         The fit's seed: initialisation, dropout, shuffling, held-out batches.
+    cardinalities : sequence of int, default=()
+        Categories seen in fit of every categorical feature, whose codes are
+        the last ``len(cardinalities)`` of the ``n_features`` columns; each
+        gets an embedding at the trunk's input.
     """
     device = params["device"]
     names, kinds = [t.name for t in tasks], [t.kind for t in tasks]
@@ -58,6 +62,7 @@ def build_net(params, n_features, tasks, n_samples, valid, seed):
         module__dropout=params["dropout"],
         module__generator=dropout_generator,
         module__seed=seed,
+        module__categorical_cardinalities=tuple(cardinalities),
         criterion=MultiTaskLoss,
         criterion__task_kinds=kinds,
         optimizer=torch.optim.Adam,

@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .embeddings import CategoricalEmbedding
+
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "tanh": nn.Tanh,
@@ -114,16 +116,28 @@ class SharedTrunkNetwork(nn.Module):
         Seeds the initial parameters from a generator of their own (torch's
         default initialisation of ``nn.Linear``), so that the global random
         state, which threads share, plays no part; None keeps torch's draws.
+    categorical_cardinalities : tuple of int, default=()
+        Categories seen in fit of every categorical column: the last
+        ``len(categorical_cardinalities)`` of the ``n_features`` input
+        columns hold their integer codes, and the trunk starts with a
+        :class:`~hydasklearn._model.embeddings.CategoricalEmbedding` of them
+        (shared trunk parameters like any other). Empty: no such layer.
     """
 
     def __init__(self, n_features, task_outputs, hidden_layer_sizes=(100,),
                  head_layer_sizes=(), activation="relu", dropout=0.0, generator=None,
-                 seed=None):
+                 seed=None, categorical_cardinalities=()):
         super().__init__()
         seeded = seed is not None
+        embedding = []
+        if categorical_cardinalities:  # a generator of its own; the dropout masks take seed + 1
+            embedding = [CategoricalEmbedding(
+                n_features - len(categorical_cardinalities), categorical_cardinalities,
+                None if seed is None else torch.Generator().manual_seed(seed + 2))]
+            n_features = embedding[0].out_features
         trunk_layers, width = _mlp(n_features, hidden_layer_sizes, activation, dropout,
                                    generator, seeded)
-        self.trunk = nn.Sequential(*trunk_layers)
+        self.trunk = nn.Sequential(*embedding, *trunk_layers)
         heads = []
         for n_outputs in task_outputs:
             head_layers, head_width = _mlp(width, head_layer_sizes, activation, dropout,
@@ -186,6 +200,8 @@ def evaluate(layers, parameters, X, prefix=""):
         if isinstance(layer, nn.Linear):
             X = F.linear(X, parameters[f"{prefix}{index}.weight"],
                          parameters.get(f"{prefix}{index}.bias"))
+        elif isinstance(layer, CategoricalEmbedding):
+            X = layer.evaluate(X, parameters, f"{prefix}{index}.")
         elif not isinstance(layer, (SeededDropout, nn.Dropout)):
             X = layer(X)  # activations hold no state
     return X

@@ -54,6 +54,9 @@ def encoded_X(estimator, X, mask, reset):
     -------
     ndarray of shape (n_samples, n_numeric + n_categorical), float64
     """
+    if sparse.issparse(X):
+        raise TypeError("A sparse X cannot hold categorical columns: pass a dense array or a "
+                        "DataFrame, or set categorical_features=None.")
     validate_data(estimator, X, reset=reset, skip_check_array=True)
     frame = hasattr(X, "iloc")
     if not frame:

@@ -63,6 +63,20 @@ SHARED_PARAMETERS_DOC = """
         Torch device, e.g. ``"cuda"``.
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks (objects or ``(name, callback)`` tuples).
+    categorical_features : "from_dtype", list of str or int, bool mask or None, \
+default="from_dtype"
+        Columns of ``X`` that are categorical: each becomes a learned
+        embedding at the trunk's input, of width
+        ``min(50, ceil(1.6 * n_categories ** 0.56))``, while numeric columns
+        go in as they are. ``"from_dtype"``: pandas ``category`` and string
+        columns, and object columns holding strings (as
+        ``HistGradientBoostingClassifier``, which reads the dtype too); a list
+        of column names (``X`` a DataFrame), of column indices, or a boolean
+        mask over the columns; None: no categorical column (a column of
+        strings then raises). The categories are those seen in the first fit;
+        a category not seen then, and a missing value (NaN, None, ``pd.NA``),
+        get codes of their own, never an error. See
+        :ref:`categorical-features`.
 """
 
 SHARED_ATTRIBUTES_DOC = """
@@ -70,6 +84,12 @@ SHARED_ATTRIBUTES_DOC = """
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` has string column names.
+    is_categorical_ : ndarray of shape (`n_features_in_`,) of bool or None
+        Which columns of ``X`` are categorical (see ``categorical_features``);
+        None when none is.
+    categories_ : list of ndarray
+        The categories seen in fit of every categorical column, in column
+        order (sorted; missing values are not a category).
     task_names_ : list of str
         Task names, main first: DataFrame column names, else ``"main"``,
         ``"aux_1"``, ...

@@ -75,14 +75,16 @@ class HydaMultiTaskClassifier(ClassifierMixin, BaseHydaMultiTask):
                  dropout=0.0, alpha=1e-4, batch_size="auto", learning_rate_init=1e-3,
                  max_iter=200, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, random_state=None, verbose=0,
-                 warm_start=False, device="cpu", callbacks=None, class_weight=None):
+                 warm_start=False, device="cpu", callbacks=None,
+                 categorical_features="from_dtype", class_weight=None):
         super().__init__(
             hidden_layer_sizes, activation, weighting=weighting, aux_tasks=aux_tasks,
             head_layer_sizes=head_layer_sizes, dropout=dropout, alpha=alpha,
             batch_size=batch_size, learning_rate_init=learning_rate_init, max_iter=max_iter,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, random_state=random_state,
-            verbose=verbose, warm_start=warm_start, device=device, callbacks=callbacks)
+            verbose=verbose, warm_start=warm_start, device=device, callbacks=callbacks,
+            categorical_features=categorical_features)
         self.class_weight = class_weight
 
     def _first_classes(self, classes):

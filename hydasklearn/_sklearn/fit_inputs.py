@@ -13,13 +13,23 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from .._backend.batches import TensorDataset
 from .._model.network import layer_sizes
+from .categorical import categorical_mask, encoded_X
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def validated_X(estimator, X, reset):
-    """``X`` as a float array with the estimator's feature checks, in float32's range."""
-    X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=reset)
+    """``X`` as a float array with the estimator's feature checks, in float32's range.
+
+    With categorical columns (:mod:`~hydasklearn._sklearn.categorical`), the
+    numeric columns come first, then one column of category codes per
+    categorical column.
+    """
+    categorical = categorical_mask(estimator, X, reset)
+    if categorical is not None:
+        X = encoded_X(estimator, X, categorical, reset)
+    else:
+        X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=reset)
     # max and min, not abs(X).max(): no temporary copy of a large X.
     if X.size and max(float(X.max()), -float(X.min())) > _FLOAT32_MAX:
         raise ValueError("X holds values beyond float32's range (|x| > 3.4e38); the "

@@ -60,6 +60,7 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "device": [str, HasMethods(["__index__"]), torch.device],
         "callbacks": [list, None],
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *,
@@ -67,7 +68,8 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
                  dropout=0.0, alpha=1e-4, batch_size="auto", learning_rate_init=1e-3,
                  max_iter=200, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, random_state=None, verbose=0,
-                 warm_start=False, device="cpu", callbacks=None):
+                 warm_start=False, device="cpu", callbacks=None,
+                 categorical_features="from_dtype"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.weighting = weighting
@@ -87,6 +89,7 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
         self.warm_start = warm_start
         self.device = device
         self.callbacks = callbacks
+        self.categorical_features = categorical_features
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -159,7 +162,8 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
                 apply_warm_start(self.net_, self._fit_params, params, len(train), valid)
                 self.net_.partial_fit(train, None)
             else:
-                net = build_net(params, X.shape[1], tasks, len(train), valid, seed)
+                net = build_net(params, X.shape[1], tasks, len(train), valid, seed,
+                                cardinalities=[len(c) for c in self.categories_])
                 net.fit(train, None)
                 self.net_, self._tasks = net, tasks
         self._fit_params = params
@@ -222,7 +226,8 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
             warnings.filterwarnings("ignore", module="skorch")
             if first:
                 seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-                net = build_net(params, X.shape[1], tasks, len(train), None, seed)
+                net = build_net(params, X.shape[1], tasks, len(train), None, seed,
+                                cardinalities=[len(c) for c in self.categories_])
                 net.initialize()
                 self.net_, self._tasks = net, tasks
             else:
