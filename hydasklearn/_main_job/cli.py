@@ -26,7 +26,7 @@ from ..datasets import make_auxiliary_tasks
 
 #: Generated problems: keyword arguments of make_auxiliary_tasks, and the trunk.
 #: Tasks hurt where they compete with the main task for a small trunk (as in
-#: benchmarks/bench_hydalearn_grid.py's "hurt" set-ups).
+#: the benchmark grid's "hurt" set-ups, `python benchmarks/run.py grid`).
 SCENARIOS = {
     "aux tasks help": (dict(n_samples=1000, n_features=20, aux_relations=("related", "noise"),
                             main_noise=2.0), (32, 32)),
