@@ -107,6 +107,22 @@ SHARED_ATTRIBUTES_DOC = """
         What the weighting strategy derived each step's weights from, per task:
         main-task gains for HydaLearn, OL-AUX and SLGrad, the cosine with the
         main task's gradient for GCS; NaN for strategies that record none.
+    auxiliary_task_report_ : pandas.DataFrame or dict of ndarray
+        Which auxiliary tasks helped the main task, summed up from
+        ``weight_history_`` and ``gain_history_``: one row per auxiliary
+        task (none after a single-task fit), indexed by its name, with
+        ``mean_gain`` (the plain average of its measured gains over the
+        fit), ``gain_standard_error``, ``gain_z_score``,
+        ``gain_relative_to_main`` (against the main task's own average
+        gain), ``n_measurements``, ``mean_weight``, ``final_weight``,
+        ``switched_off`` (weight 0 on the last step), ``switched_off_step``
+        and ``switched_off_epoch`` (where the final run of zero weights
+        began; NaN if it ended on) and ``verdict``: ``"helps"`` when the
+        z-score is above the evidence rule's ``evidence`` (2 by default),
+        ``"hurts"`` when below minus its ``release`` (3), else ``"no
+        evidence"``; ``"not measured"`` for strategies without gains. A
+        dict of arrays (with ``"task"``) when pandas is not installed. See
+        :ref:`which-side-targets-help`.
     validation_loss_curve_ : list of float
         Main-task validation loss per epoch (only after a fit with
         ``early_stopping``; NaN for epochs of ``partial_fit``).

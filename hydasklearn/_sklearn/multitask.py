@@ -33,6 +33,7 @@ from .fit_inputs import (
 )
 from .history import training_history
 from .prediction import PredictionMixin
+from .task_report import estimator_task_report
 
 
 class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
@@ -252,6 +253,16 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
     def weighting_(self):
         """The started weighting strategy (held by ``net_``, pickled once, with it)."""
         return self.net_.weighting_
+
+    @property
+    def auxiliary_task_report_(self):
+        """Per auxiliary task: its average gain, weight, switch-off and verdict.
+
+        Summed up from ``weight_history_`` and ``gain_history_`` when read
+        (see :func:`~hydasklearn._sklearn.task_report.auxiliary_task_report`
+        for the columns); a pandas DataFrame when pandas is installed.
+        """
+        return estimator_task_report(self)
 
     def _forget_fit(self):
         """Remove every fitted attribute, so that a new fit replaces them all."""
