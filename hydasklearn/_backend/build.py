@@ -21,6 +21,7 @@ from .._model.network import SharedTrunkNetwork, layer_sizes
 from .divergence import DivergenceGuard
 from .net import MultiTaskNet
 from .progress import EpochProgress
+from .scoring import ValidationScore
 
 #: Parameters a warm start applies to the trained net; any other change raises.
 WARM_START_APPLICABLE = frozenset({
@@ -63,6 +64,7 @@ def build_net(params, n_features, tasks, n_samples, valid, seed, cardinalities=(
         module__generator=dropout_generator,
         module__seed=seed,
         module__categorical_cardinalities=tuple(cardinalities),
+        module__trunk=params["trunk"],
         criterion=MultiTaskLoss,
         criterion__task_kinds=kinds,
         optimizer=torch.optim.Adam,
@@ -73,6 +75,7 @@ def build_net(params, n_features, tasks, n_samples, valid, seed, cardinalities=(
         batch_size=batch_size(params, n_samples),
         train_split=train_split(valid),
         callbacks=[*copy.deepcopy(params["callbacks"] or []),
+                   *validation_score(params, tasks[0]),
                    ("early_stopping", early_stopping(params)),
                    ("divergence_guard", DivergenceGuard())],
         device=device,
@@ -133,11 +136,31 @@ def train_split(valid):
 
 
 def early_stopping(params):
-    """Stop on the main task's validation loss (with early stopping) or training loss."""
-    monitor = "valid_loss" if params["early_stopping"] else "train_loss"
+    """Stop on the main task's validation loss or score (with early stopping) or training loss.
+
+    With ``early_stopping``, ``scoring="loss"`` monitors ``valid_loss``
+    (lower is better); a scorer monitors ``valid_score`` (higher is better,
+    recorded by :func:`validation_score`'s callback). The best epoch's
+    parameters are restored at the end.
+    """
+    scored = params["early_stopping"] and not _is_loss(params["scoring"])
+    monitor = ("valid_score" if scored else "valid_loss") if params["early_stopping"] else (
+        "train_loss")
     return EarlyStopping(monitor=monitor, patience=params["n_iter_no_change"],
                          threshold=params["tol"], threshold_mode="abs",
+                         lower_is_better=not scored,
                          load_best=params["early_stopping"], sink=_silent)
+
+
+def validation_score(params, main_task):
+    """The callback that scores the main task on the validation split, if ``scoring`` asks."""
+    if _is_loss(params["scoring"]):
+        return []
+    return [("validation_score", ValidationScore(params["scoring"], main_task))]
+
+
+def _is_loss(scoring):
+    return isinstance(scoring, str) and scoring == "loss"
 
 
 def progress(params, task_names):

@@ -23,7 +23,7 @@ from .._engine.step import TrainingStep
 from .._engine.update import apply_decision
 from .._engine.written_backward import record_forward
 from .._model.losses import split_targets
-from .._model.network import evaluate_network
+from .._model.network import CustomTrunk, evaluate_network
 from ..weighting import GradNorm, resolve_weighting
 from .batches import BatchIterator
 
@@ -236,8 +236,14 @@ def _check_last_linear_layer(strategy, module):
             isinstance(layer, torch.nn.Linear) for layer in module.trunk.modules()):
         raise ValueError(
             "GradNorm balances the tasks' gradient norms on the trunk's last linear layer, "
-            f"but the trunk ({type(getattr(module.trunk, 'module', module.trunk)).__name__}) "
+            f"but the trunk ({_trunk_name(module.trunk)}) "
             "has no torch.nn.Linear layer; add one or choose another weighting.")
+
+
+def _trunk_name(trunk):
+    """The class name of a user's trunk (inside any wrapper), else of the trunk."""
+    users = [layer.module for layer in trunk.modules() if isinstance(layer, CustomTrunk)]
+    return type(users[0] if users else trunk).__name__
 
 
 def _overriding(callbacks, *methods):

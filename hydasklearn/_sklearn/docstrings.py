@@ -5,8 +5,24 @@ SHARED_PARAMETERS_DOC = """
     ----------
     hidden_layer_sizes : int or tuple of int, default=(100,)
         Widths of the shared trunk's hidden layers (at least one layer).
+        Not used with a ``trunk`` of one's own.
     activation : {"relu", "tanh", "logistic", "identity", "gelu"}, default="relu"
-        Activation of every hidden layer.
+        Activation of every hidden layer (with a ``trunk`` of one's own: of
+        the heads' hidden layers only, see ``head_layer_sizes``).
+    trunk : nn.Module class, callable or None, default=None
+        The shared trunk, one's own: a ``torch.nn.Module`` class or a
+        function, called once per fit as ``trunk(n_features)`` (with torch's
+        generator seeded from ``random_state``) to build a new module that
+        maps a float32 tensor of shape ``(batch, n_features)`` to one of
+        shape ``(batch, width)``; ``width`` is read from one forward pass on
+        a dummy batch, and the package adds one head per task on top.
+        ``n_features`` counts the inputs the trunk receives (with categorical
+        features, their embeddings' widths too). ``hidden_layer_sizes`` is
+        then not used; ``activation`` and ``dropout`` apply to the heads'
+        hidden layers only. The parameter is never changed: the trained
+        module lives in ``net_.module_.trunk``. A class or a top-level
+        function pickles, a lambda does not. None: the MLP of
+        ``hidden_layer_sizes``. See :ref:`custom-trunk`.
     weighting : str, list of float or WeightingStrategy, default="hydalearn"
         How task losses are weighted on each mini-batch: a name from
         :data:`hydasklearn.weighting.STRATEGIES` (``"hydalearn"``,
@@ -22,7 +38,8 @@ SHARED_PARAMETERS_DOC = """
     head_layer_sizes : tuple of int, default=()
         Hidden layer widths inside each task head (empty: a linear head).
     dropout : float, default=0.0
-        Dropout probability after every hidden layer.
+        Dropout probability after every hidden layer (with a ``trunk`` of
+        one's own: of the heads only).
     alpha : float, default=1e-4
         L2 penalty, applied as Adam's ``weight_decay``.
     batch_size : int or "auto", default="auto"
@@ -33,16 +50,24 @@ SHARED_PARAMETERS_DOC = """
         Maximum number of epochs.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified
-        for classifiers) and stop when the main task's validation loss has
-        not improved by ``tol`` for ``n_iter_no_change`` epochs; the best
-        weights are restored. Without it, the main task's training loss is
-        monitored the same way.
+        for classifiers) and stop when the main task's validation loss (or
+        score, see ``scoring``) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; the best epoch's weights are restored.
+        Without it, the main task's training loss is monitored the same way.
+    scoring : "loss", str or callable, default="loss"
+        What early stopping watches on the validation split. ``"loss"``: the
+        main task's loss (lower is better). Otherwise a scikit-learn scorer
+        name (``"roc_auc"``, ``"average_precision"``, ``"r2"``, ...) or a
+        callable ``scorer(estimator, X, y)`` (higher is better), evaluated
+        every epoch on the main task: ``estimator`` predicts the main task
+        only, ``y`` holds its labels (or values). Only used when
+        ``early_stopping=True``. See :ref:`early-stopping-score`.
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
         Epochs without improvement before training stops.
     tol : float, default=1e-4
-        Smallest loss improvement that counts.
+        Smallest loss (or score) improvement that counts.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout, held-out gain batches and
         the validation split, without touching torch's global random state.
@@ -126,6 +151,14 @@ SHARED_ATTRIBUTES_DOC = """
     validation_loss_curve_ : list of float
         Main-task validation loss per epoch (only after a fit with
         ``early_stopping``; NaN for epochs of ``partial_fit``).
+    validation_scores_ : list of float or None
+        The main task's validation score per epoch, as ``MLPClassifier``'s:
+        the ``scoring``, or with ``scoring="loss"`` the validation loss
+        negated (so that higher is better either way); NaN for epochs
+        without validation. None after a fit without ``early_stopping``.
+    best_validation_score_ : float or None
+        The validation score of the epoch whose weights were restored; None
+        after a fit without ``early_stopping``.
     weighting_ : WeightingStrategy
         The fitted weighting strategy.
     net_ : MultiTaskNet

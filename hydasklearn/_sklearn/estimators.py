@@ -71,17 +71,18 @@ class HydaMultiTaskClassifier(ClassifierMixin, BaseHydaMultiTask):
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *,
-                 weighting="hydalearn", aux_tasks="auto", head_layer_sizes=(),
+                 trunk=None, weighting="hydalearn", aux_tasks="auto", head_layer_sizes=(),
                  dropout=0.0, alpha=1e-4, batch_size="auto", learning_rate_init=1e-3,
-                 max_iter=200, early_stopping=False, validation_fraction=0.1,
+                 max_iter=200, early_stopping=False, scoring="loss", validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, random_state=None, verbose=0,
                  warm_start=False, device="cpu", callbacks=None,
                  categorical_features="from_dtype", class_weight=None):
         super().__init__(
-            hidden_layer_sizes, activation, weighting=weighting, aux_tasks=aux_tasks,
-            head_layer_sizes=head_layer_sizes, dropout=dropout, alpha=alpha,
+            hidden_layer_sizes, activation, trunk=trunk, weighting=weighting,
+            aux_tasks=aux_tasks, head_layer_sizes=head_layer_sizes, dropout=dropout, alpha=alpha,
             batch_size=batch_size, learning_rate_init=learning_rate_init, max_iter=max_iter,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            early_stopping=early_stopping, scoring=scoring,
+            validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, random_state=random_state,
             verbose=verbose, warm_start=warm_start, device=device, callbacks=callbacks,
             categorical_features=categorical_features)

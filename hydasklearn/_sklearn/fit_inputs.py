@@ -64,8 +64,20 @@ def training_datasets(X, encoded, weights, seed, device, validation_fraction=Non
 
 
 
-def check_trunk(hidden_layer_sizes):
-    """Raise unless the shared trunk has at least one layer of positive width."""
+def check_trunk(hidden_layer_sizes, trunk=None):
+    """Raise unless the shared trunk has at least one layer of positive width.
+
+    A user's ``trunk`` must be a module class or a function, not a module
+    (each fit builds its own); its output is checked when the network is
+    built. ``hidden_layer_sizes`` is then not used.
+    """
+    if trunk is not None:
+        if isinstance(trunk, torch.nn.Module):
+            raise TypeError(
+                f"trunk must be a torch.nn.Module class or a function that builds one from "
+                f"n_features, not the module {trunk!r}: pass its class (or a function), "
+                "so that every fit builds and trains its own trunk.")
+        return
     if not layer_sizes(hidden_layer_sizes):
         raise ValueError("hidden_layer_sizes must hold at least one layer: the shared "
                          "trunk that the tasks share.")

@@ -81,8 +81,9 @@ def epoch_history(estimator):
         Index ``epoch`` (1-based); columns ``loss_<task>`` (mean training
         loss of every task over the epoch's mini-batches), ``valid_loss``
         (main-task validation loss, only with ``early_stopping=True``),
-        ``weight_<task>`` (mean task weight over the epoch's steps) and
-        ``duration`` (seconds).
+        ``valid_score`` (main-task validation score, with a ``scoring``
+        other than ``"loss"``), ``weight_<task>`` (mean task weight over the
+        epoch's steps) and ``duration`` (seconds).
     """
     pd = _import_pandas()
     model = fitted_multitask_estimator(estimator)
@@ -93,6 +94,8 @@ def epoch_history(estimator):
                          index=pd.Index(list(history[:, "epoch"]), name="epoch"))
     if model.early_stopping:
         frame["valid_loss"] = list(history[:, "valid_loss"])
+    if any("valid_score" in epoch for epoch in history):
+        frame["valid_score"] = [epoch.get("valid_score", float("nan")) for epoch in history]
     steps = step_history(model)
     weights = steps.groupby("epoch")[[f"weight_{name}" for name in names]].mean()
     frame = frame.join(weights)

@@ -44,6 +44,7 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "trunk": [callable, None],
         "weighting": [StrOptions(set(STRATEGIES)), "array-like", WeightingStrategy],
         "aux_tasks": [StrOptions({"auto"}), list, tuple],
         "head_layer_sizes": ["array-like"],
@@ -53,6 +54,7 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
+        "scoring": [StrOptions({"loss"}), str, callable],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -65,14 +67,15 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
     }
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *,
-                 weighting="hydalearn", aux_tasks="auto", head_layer_sizes=(),
+                 trunk=None, weighting="hydalearn", aux_tasks="auto", head_layer_sizes=(),
                  dropout=0.0, alpha=1e-4, batch_size="auto", learning_rate_init=1e-3,
-                 max_iter=200, early_stopping=False, validation_fraction=0.1,
+                 max_iter=200, early_stopping=False, scoring="loss", validation_fraction=0.1,
                  n_iter_no_change=10, tol=1e-4, random_state=None, verbose=0,
                  warm_start=False, device="cpu", callbacks=None,
                  categorical_features="from_dtype"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.trunk = trunk
         self.weighting = weighting
         self.aux_tasks = aux_tasks
         self.head_layer_sizes = head_layer_sizes
@@ -82,6 +85,7 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.early_stopping = early_stopping
+        self.scoring = scoring
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
@@ -103,7 +107,9 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
             Training data.
         y : array-like or DataFrame of shape (n_samples,) or (n_samples, n_tasks)
             Column 0 is the main target; any further column is an auxiliary
-            target (NaN / None where a row has no label for it).
+            target (NaN / None where a row has no label for it). An auxiliary
+            column with fewer than two distinct labels in these rows is left
+            out of training, with a :class:`~hydasklearn.DegenerateTaskWarning`.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights: every task's loss is the weighted mean
             over its labelled rows, so a row of weight 0 counts as absent,
@@ -133,7 +139,7 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight, continuing):
         device = checked_device(self.device)
-        check_trunk(self.hidden_layer_sizes)
+        check_trunk(self.hidden_layer_sizes, self.trunk)
         X = validated_X(self, X, reset=not continuing)
         if y is None:
             raise ValueError(
@@ -204,7 +210,7 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
 
     def _partial_fit(self, X, y, classes, sample_weight, first):
         device = checked_device(self.device)
-        check_trunk(self.hidden_layer_sizes)
+        check_trunk(self.hidden_layer_sizes, self.trunk)
         X = validated_X(self, X, reset=first)
         if y is None:
             raise ValueError(f"{type(self).__name__}.partial_fit requires y.")
@@ -286,6 +292,7 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
         if any("valid_loss" in epoch for epoch in history):
             # NaN for epochs without validation (those of partial_fit).
             self.validation_loss_curve_ = [epoch.get("valid_loss", np.nan) for epoch in history]
+        self._record_validation_scores(history)
         if self._main_kind == "classification":
             self.classes_ = self._tasks[0].classes
         diverged = dict(self.net_.callbacks_)["divergence_guard"].message
@@ -295,6 +302,28 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
             warnings.warn(
                 f"Stochastic optimiser: maximum iterations ({self.max_iter}) reached and the "
                 "optimisation has not converged yet.", ConvergenceWarning)
+
+    def _record_validation_scores(self, history):
+        """``validation_scores_`` and ``best_validation_score_``, as in ``MLPClassifier``.
+
+        Set (per epoch, NaN for epochs without validation) after a fit with
+        early stopping, else None. With ``scoring="loss"`` the score is the
+        main task's validation loss negated, so that higher is better for
+        every ``scoring``; the best score is the one of the epoch whose
+        parameters early stopping restored.
+        """
+        if not self._fit_params["early_stopping"]:
+            self.validation_scores_ = self.best_validation_score_ = None
+            return
+        key, sign = ("valid_loss", -1.0) if self._scored_by_loss() else ("valid_score", 1.0)
+        self.validation_scores_ = [sign * epoch[key] if key in epoch else np.nan
+                                   for epoch in history]
+        best_epoch = dict(self.net_.callbacks_)["early_stopping"].best_epoch_
+        self.best_validation_score_ = (self.validation_scores_[best_epoch - 1]
+                                       if best_epoch >= 1 else np.nan)
+
+    def _scored_by_loss(self):
+        return isinstance(self.scoring, str) and self.scoring == "loss"
 
     def training_history(self, level="step"):
         """Training records as a pandas DataFrame, for notebook analysis.
