@@ -15,7 +15,10 @@ import numpy as np
 
 from ._sklearn.history import fitted_multitask_estimator
 
-__all__ = ["plot_gains", "plot_loss_curves", "plot_task_weights"]
+__all__ = ["plot_gains", "plot_loss_curves", "plot_task_evidence", "plot_task_weights"]
+
+#: The color of every verdict of ``auxiliary_task_report_`` in :func:`plot_task_evidence`.
+VERDICT_COLORS = {"helps": "tab:green", "no evidence": "0.45", "hurts": "tab:red"}
 
 
 def plot_task_weights(estimator, ax=None, smooth="auto"):
@@ -126,6 +129,81 @@ def plot_loss_curves(estimator, ax=None):
     return ax
 
 
+def plot_task_evidence(estimator, ax=None):
+    """Plot every auxiliary task's average main-task gain, ± 2 standard errors.
+
+    One row per auxiliary task, from ``auxiliary_task_report_``: its
+    average gain over the fit with a bar of 2 standard errors either side,
+    colored by the verdict (green "helps", gray "no evidence", red "hurts";
+    see the attribute); a hollow marker and a note mark a task that ended
+    switched off (weight 0), with the epoch it was switched off in. A bar
+    clear of the zero line is evidence that the task's steps lowered (right
+    of 0) or raised (left) the main task's training loss.
+
+    Parameters
+    ----------
+    estimator : HydaMultiTaskClassifier or HydaMultiTaskRegressor
+        Fitted with auxiliary tasks and a strategy that records gains (such
+        as HydaLearn).
+    ax : matplotlib Axes, default=None
+        Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from hydasklearn import HydaMultiTaskClassifier
+    >>> from hydasklearn.datasets import make_auxiliary_tasks
+    >>> from hydasklearn.plotting import plot_task_evidence
+    >>> X, y, _ = make_auxiliary_tasks(n_samples=400, aux_relations=("related", "noise"),
+    ...                                random_state=0)
+    >>> model = HydaMultiTaskClassifier(max_iter=5, random_state=0).fit(X, y)
+    >>> model.auxiliary_task_report_.index.tolist()
+    ['aux_1', 'aux_2']
+    >>> ax = plot_task_evidence(model)  # doctest: +SKIP
+    """
+    model = fitted_multitask_estimator(estimator)
+    report = _as_columns(model.auxiliary_task_report_)
+    if len(report["task"]) == 0:
+        raise ValueError("The estimator was fitted without auxiliary tasks: nothing to plot.")
+    if (report["n_measurements"] == 0).all():
+        raise ValueError(
+            f"The weighting strategy {_strategy_name(model)!r} records no gains; "
+            "gains come from gain-based strategies such as HydaLearn."
+        )
+    ax = _axes(ax)
+    positions = np.arange(len(report["task"]))[::-1]  # the first task on top
+    drawn = set()
+    for k, position in enumerate(positions):
+        verdict = report["verdict"][k]
+        if verdict not in VERDICT_COLORS:  # "not measured"
+            continue
+        color, off = VERDICT_COLORS[verdict], bool(report["switched_off"][k])
+        error = report["gain_standard_error"][k]
+        ax.errorbar(report["mean_gain"][k], position,
+                    xerr=2 * error if np.isfinite(error) else None, fmt="o", color=color,
+                    markerfacecolor="white" if off else color, capsize=4,
+                    label=None if verdict in drawn else verdict)
+        drawn.add(verdict)
+        if off:
+            epoch = report["switched_off_epoch"][k]
+            note = "switched off" + (f" in epoch {epoch:.0f}" if np.isfinite(epoch) else "")
+            ax.annotate(note, (report["mean_gain"][k], position), xytext=(0, 8),
+                        textcoords="offset points", ha="center", fontsize="small",
+                        color=color)
+    if report["switched_off"].any():  # a legend entry for the hollow markers
+        ax.plot([], [], "o", color="0.45", markerfacecolor="white", label="switched off")
+    ax.axvline(0.0, color="0.5", linewidth=0.8)
+    ax.set_yticks(positions, [str(name) for name in report["task"]])
+    ax.set_ylim(-0.7, len(positions) - 0.3)
+    ax.set_xlabel("average main-task gain (± 2 standard errors)")
+    ax.set_title(f"Average gain of every auxiliary task ({_strategy_name(model)})")
+    ax.legend()
+    return ax
+
+
 def moving_average(values, window):
     """Trailing moving average along axis 0, over at most ``window`` rows.
 
@@ -182,6 +260,14 @@ def _window(smooth, n_steps):
     if not isinstance(smooth, Integral) or smooth < 1:
         raise ValueError(f"smooth must be a positive int, 'auto' or None, got {smooth!r}.")
     return int(smooth)
+
+
+def _as_columns(report):
+    """A report as a dict of arrays (``task`` first), whether a DataFrame or one already."""
+    if isinstance(report, dict):
+        return report
+    return {"task": report.index.to_numpy(),
+            **{name: report[name].to_numpy() for name in report.columns}}
 
 
 def _strategy_name(model):

@@ -8,15 +8,18 @@ from sklearn.exceptions import NotFittedError
 
 from _fitting import auxiliary_data, fit_quietly
 from hydasklearn import HydaMultiTaskClassifier
+from hydasklearn.weighting import EvidenceRule, HydaLearn
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from hydasklearn.plotting import (  # noqa: E402
+    VERDICT_COLORS,
     moving_average,
     plot_gains,
     plot_loss_curves,
+    plot_task_evidence,
     plot_task_weights,
 )
 
@@ -86,8 +89,45 @@ def test_moving_average_against_a_loop():
     np.testing.assert_allclose(moving_average(values, 7), expected)
 
 
+def test_task_evidence_draws_the_report():
+    """One bar per auxiliary task at its average gain, 2 standard errors either side,
+    colored by the verdict; a task switched off is hollow and noted."""
+    model = _fit(weighting=HydaLearn(rule=EvidenceRule(warm_up=0, release=0.0)))
+    report = model.auxiliary_task_report_
+    ax = plot_task_evidence(model)
+    bars = ax.containers
+    assert len(bars) == len(report)
+    rows = dict(zip((t.get_text() for t in ax.get_yticklabels()), ax.get_yticks()))
+    assert rows[report.index[0]] > rows[report.index[-1]]  # the first task on top
+    for bar, (name, row) in zip(bars, report.iterrows()):
+        marker, _, (segments,) = bar.lines
+        assert marker.get_xdata()[0] == pytest.approx(row["mean_gain"])
+        assert marker.get_ydata()[0] == rows[name]
+        low, high = segments.get_segments()[0][:, 0]
+        assert (low, high) == pytest.approx((row["mean_gain"] - 2 * row["gain_standard_error"],
+                                             row["mean_gain"] + 2 * row["gain_standard_error"]))
+        assert matplotlib.colors.same_color(marker.get_color(), VERDICT_COLORS[row["verdict"]])
+        assert (marker.get_markerfacecolor() == "white") == row["switched_off"]
+    notes = [t.get_text() for t in ax.texts]
+    assert len(notes) == report["switched_off"].sum()
+    assert notes, "the rule with release=0 is meant to switch a task off here"
+    assert all(note.startswith("switched off in epoch") for note in notes)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert set(legend) == set(report["verdict"]) | {"switched off"}
+
+
+def test_task_evidence_refused_without_gains_or_auxiliary_tasks():
+    with pytest.raises(ValueError, match="records no gains"):
+        plot_task_evidence(_fit(weighting="equal"))
+    X, y = auxiliary_data(n_samples=60, n_informative=3)
+    single = fit_quietly(HydaMultiTaskClassifier(hidden_layer_sizes=(4,), max_iter=1,
+                                                 random_state=0), X, y[:, 0])
+    with pytest.raises(ValueError, match="without auxiliary tasks"):
+        plot_task_evidence(single)
+
+
 def test_clear_errors(fitted, monkeypatch):
-    for plot in (plot_task_weights, plot_gains, plot_loss_curves):
+    for plot in (plot_task_weights, plot_gains, plot_loss_curves, plot_task_evidence):
         with pytest.raises(NotFittedError):
             plot(HydaMultiTaskClassifier())
     for smooth in (0, 2.5, "median"):
