@@ -77,6 +77,8 @@ class EpochProgress(Callback):
                            zip(self.task_names, record.get("train_task_losses", [])))
         if "valid_loss" in record:
             losses += f"  valid {record['valid_loss']:.4f}"
+        if "valid_score" in record:  # with a scoring other than "loss"
+            losses += f"  score {record['valid_score']:.4f}"
         if self.bar_ is not None:
             self.bar_.set_postfix_str(losses, refresh=False)
             self.bar_.update()

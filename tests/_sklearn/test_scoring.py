@@ -135,3 +135,10 @@ def test_clone_pickle_and_warm_start_with_a_scoring():
     model.set_params(scoring="accuracy")
     with pytest.raises(ValueError, match=r"changed parameters \['scoring'\]"):
         model.fit(X, y)
+
+
+def test_the_epoch_lines_show_the_score(capsys):
+    X, y = _data()
+    HydaMultiTaskClassifier(max_iter=2, scoring="roc_auc", verbose=2, **FIT).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all("  score 0." in line for line in lines)

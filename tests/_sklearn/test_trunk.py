@@ -267,3 +267,18 @@ def test_evaluate_runs_a_trunk_in_eval_mode_with_the_given_parameters():
         got = evaluate(module.trunk, shifted, batch, "trunk.")
     torch.testing.assert_close(got, expected)
     assert module.trunk.training  # switched back
+
+
+def test_categorical_embeddings_sit_in_front_of_the_trunk():
+    pd = pytest.importorskip("pandas")
+    X, y = _data()
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(5)])
+    frame["colour"] = pd.Categorical(np.array(["red", "green", "blue"])[np.arange(len(X)) % 3])
+    model = HydaMultiTaskClassifier(trunk=ResidualTrunk, **FIT).fit(frame, y)
+    trunk = model.net_.module_.trunk
+    embedding = trunk.embedding
+    # The trunk is built for the numeric columns plus the embedding's width.
+    assert trunk.trunk.module.n_features == embedding.out_features > 5
+    assert np.isfinite(model.predict_proba(frame)).all()
+    again = HydaMultiTaskClassifier(trunk=ResidualTrunk, **FIT).fit(frame, y)
+    np.testing.assert_array_equal(model.predict_proba(frame), again.predict_proba(frame))
