@@ -93,6 +93,10 @@ def _mlp(n_inputs, layer_sizes, activation, dropout, generator, seeded):
     return layers, n_inputs
 
 
+#: Held while a user's trunk is built under torch's (process-wide) seeded generator.
+_BUILD_LOCK = threading.Lock()
+
+
 class CustomTrunk(nn.Module):
     """A user's trunk, ``factory(n_features)``, built under a seed and checked once.
 
@@ -132,7 +136,8 @@ class CustomTrunk(nn.Module):
                 f"trunk must be a torch.nn.Module class or a function that builds one from "
                 f"n_features, not {type(factory).__name__} {factory!r}: every fit builds "
                 "its own trunk.")
-        with torch.random.fork_rng(devices=[]):
+        # The lock: fits in parallel threads must not seed each other's draws.
+        with _BUILD_LOCK, torch.random.fork_rng(devices=[]):
             if seed is not None:
                 torch.manual_seed(seed)
             module = factory(n_features)

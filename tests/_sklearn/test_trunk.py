@@ -282,3 +282,21 @@ def test_categorical_embeddings_sit_in_front_of_the_trunk():
     assert np.isfinite(model.predict_proba(frame)).all()
     again = HydaMultiTaskClassifier(trunk=ResidualTrunk, **FIT).fit(frame, y)
     np.testing.assert_array_equal(model.predict_proba(frame), again.predict_proba(frame))
+
+
+def test_fits_and_predictions_in_parallel_threads_match_sequential_ones():
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = _data()
+    seeds = [0, 1, 2, 3]
+
+    def fit(seed):
+        return HydaMultiTaskClassifier(trunk=DropoutTrunk, **{**FIT, "random_state": seed}).fit(
+            X, y)
+
+    sequential = [fit(seed).predict_proba(X) for seed in seeds]
+    with ThreadPoolExecutor(4) as pool:
+        models = list(pool.map(fit, seeds))
+        parallel = list(pool.map(lambda model: model.predict_proba(X), models))
+    for expected, got in zip(sequential, parallel):
+        np.testing.assert_array_equal(expected, got)
