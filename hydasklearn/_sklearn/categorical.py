@@ -157,8 +157,10 @@ def category_codes(values, categories):
     missing = is_missing(values)
     dtype = getattr(values, "dtype", None)
     if type(dtype).__name__ == "CategoricalDtype":
-        # A pandas category column: look up each level once, then index by the level codes.
-        levels = _lookup(np.asarray(dtype.categories, dtype=object), categories)
+        # A pandas category column: look up each level once, then index by the level
+        # codes (-1, a missing value, picks the code appended last).
+        levels = np.append(_lookup(np.asarray(dtype.categories, dtype=object), categories),
+                           n + MISSING)
         codes = levels[np.asarray(values.cat.codes)]
     else:
         codes = _lookup(np.asarray(values, dtype=object), categories)
@@ -192,10 +194,8 @@ def _resolve(spec, n_features, names, strings):
     """``categorical_features`` as a boolean mask of the columns."""
     if spec is None:
         return np.zeros(n_features, dtype=bool)
-    if isinstance(spec, str):
-        if spec == "from_dtype":
-            return strings.copy()
-        spec = [spec]
+    if isinstance(spec, str):  # "from_dtype", the one string the parameter takes
+        return strings.copy()
     spec = np.asarray(spec)
     mask = np.zeros(n_features, dtype=bool)
     if spec.size == 0:

@@ -120,6 +120,16 @@ def test_a_missing_value_seen_in_fit_learns_its_own_vector():
     assert not table[4].any()              # unknown: never in training, still zero
 
 
+def test_a_column_missing_everywhere_in_fit_has_no_category():
+    X, y = _data()
+    X["empty"] = pd.Categorical([None] * len(X), categories=[])
+    model = _fit(HydaMultiTaskClassifier(**SMALL), X, y)
+    assert model.categories_[2].tolist() == []
+    assert _embedding(model).cardinalities == (4, 2, 0)
+    new = X.iloc[:2].assign(empty=["seen later", None])
+    assert np.all(np.isfinite(model.predict_proba(new)))
+
+
 def test_missing_numeric_values_keep_the_nan_error():
     X, y = _data()
     X.loc[3, "size"] = np.nan
