@@ -205,6 +205,18 @@ def test_a_pipeline_with_column_transformer_pandas_output():
     assert 0 <= pipeline.score(X, y) <= 1
 
 
+def test_grid_search_over_dataframe_folds():
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _data()
+    search = GridSearchCV(HydaMultiTaskClassifier(**SMALL), {"alpha": [1e-4, 1e-2]}, cv=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(X, y[:, 0])
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_estimator_.is_categorical_.tolist() == [False, True, True]
+
+
 def test_pickling_and_clone():
     X, y = _data()
     model = _fit(HydaMultiTaskClassifier(categorical_features=["color", "shape"], **SMALL),
