@@ -304,6 +304,25 @@ def test_the_written_backward_pass_steps_aside_for_embeddings():
     assert representation.shape == (2, 8) and len(outputs) == 2
 
 
+class _SmallTrunk(torch.nn.Sequential):
+    """A user's trunk (module level, so that the fitted model pickles)."""
+
+    built_for = []
+
+    def __init__(self, n_features):
+        _SmallTrunk.built_for.append(n_features)
+        super().__init__(torch.nn.Linear(n_features, 8), torch.nn.ReLU())
+
+
+def test_a_users_trunk_is_built_for_the_embedded_width():
+    X, y = _data()
+    _SmallTrunk.built_for.clear()
+    model = _fit(HydaMultiTaskClassifier(trunk=_SmallTrunk, weighting="gcs", **SMALL), X, y)
+    assert _SmallTrunk.built_for == [1 + 4 + 3]  # "size", color (4 categories: 4), shape (2: 3)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+
+
 @pytest.mark.cuda
 def test_categorical_columns_on_cuda():
     if not torch.cuda.is_available():
