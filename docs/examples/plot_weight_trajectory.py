@@ -5,8 +5,9 @@ Reading and plotting task weights
 
 HydaLearn chooses the task weights anew for every mini-batch. This example
 reads the recorded trajectory as DataFrames
-(:meth:`~hydasklearn.HydaMultiTaskClassifier.training_history`) and plots it
-with :mod:`hydasklearn.plotting`.
+(:meth:`~hydasklearn.HydaMultiTaskClassifier.training_history`), plots it
+with :mod:`hydasklearn.plotting`, and sums it up per auxiliary task
+(``auxiliary_task_report_``): which of them helped the main task.
 
 The data have one auxiliary task that is *related* to the main task (a
 cleaner measurement of the same score) and one that is pure *noise*. The
@@ -23,7 +24,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn.datasets import make_auxiliary_tasks
-from hydasklearn.plotting import plot_gains, plot_loss_curves, plot_task_weights
+from hydasklearn.plotting import (
+    plot_gains,
+    plot_loss_curves,
+    plot_task_evidence,
+    plot_task_weights,
+)
 from hydasklearn.weighting import ExactGain, HydaLearn
 
 n_samples, max_iter = 2000, 30
@@ -77,3 +83,20 @@ fig.tight_layout()
 # The weights per epoch, from the epoch DataFrame, with pandas' own plotting:
 epochs.filter(like="weight_").plot(marker=".", ylabel="mean task weight",
                                    title="Mean weight per epoch")
+
+# %%
+# Which auxiliary tasks helped?
+# -----------------------------
+# ``auxiliary_task_report_`` sums the records up per auxiliary task: the
+# average gain over the fit with its standard error, the mean weight,
+# whether the task ended switched off, and a verdict ("helps", "no
+# evidence" or "hurts", by the z-score). The related task should help; the
+# noise task should not.
+report = model.auxiliary_task_report_
+print(report[["mean_gain", "gain_standard_error", "gain_z_score", "mean_weight",
+              "switched_off", "verdict"]].to_string())
+
+# %%
+# The same as a plot: every task's average gain with two standard errors
+# either side, colored by the verdict.
+plot_task_evidence(model)
