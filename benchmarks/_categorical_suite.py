@@ -21,23 +21,24 @@ Every seed is a repeat of the :func:`_timing.round_robin` harness (all
 configurations in turn, one torch thread), so a change in the machine's load
 hits them alike. Results: ``categorical.csv`` (one row per configuration:
 medians over seeds of the test ROC AUC, of the fit time and of the time per
-epoch; the paired AUC difference to one-hot with the same weighting, seed by
-seed: median, mean and standard error), ``categorical_runs.csv`` (every fit) and
-``run_info_categorical.json`` (machine and settings).
+epoch; the paired AUC difference to one-hot with the same weighting, as mean
+and standard error over the seeds, :func:`_scoring.paired`) and
+``categorical_runs.csv`` (every fit). Run it with ``python
+benchmarks/run.py categorical`` (or this file), which saves the machine and
+the settings in ``run_info_categorical.json``.
 """
 
 from __future__ import annotations
 
-import json
+import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
-from _timing import machine_info, round_robin
+from _scoring import main_auc, paired
+from _timing import round_robin
 from sklearn.compose import ColumnTransformer
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -51,13 +52,12 @@ CATEGORICAL = ("addr_state", "verification_status")
 
 
 def run_categorical(results_dir, seeds=tuple(range(10)), quick=False, log=print):
-    """Fit both encodings on every seed; write the CSV files; return the settings.
+    """Embedded categorical columns against one-hot columns: Lending Club ROC AUC and fit time.
 
     Parameters
     ----------
     results_dir : path-like
-        Where ``categorical.csv``, ``categorical_runs.csv`` and
-        ``run_info_categorical.json`` are written.
+        Where ``categorical.csv`` and ``categorical_runs.csv`` are written.
     seeds : sequence of int, default=(0, 1, ..., 9)
         One split and one ``random_state`` per seed (the first two in quick mode).
     quick : bool, default=False
@@ -99,9 +99,6 @@ def run_categorical(results_dir, seeds=tuple(range(10)), quick=False, log=print)
     summary = summarize(fits)
     fits.to_csv(results_dir / "categorical_runs.csv", index=False, float_format="%.5g")
     summary.to_csv(results_dir / "categorical.csv", index=False, float_format="%.5g")
-    info = {"suite": "categorical", "settings": settings,
-            "machine": machine_info(Path(__file__).resolve().parents[1])}
-    (results_dir / "run_info_categorical.json").write_text(json.dumps(info, indent=2) + "\n")
     log(summary.to_string(index=False))
     return settings
 
@@ -120,7 +117,7 @@ def _run(encoding, weighting, splits, seeds, settings):
         network = model[-1]
         first = network.net_.module_.trunk[0]  # the embedding, or the first linear layer
         inputs = first.out_features if encoding == "embedding" else first.in_features
-        return {"roc_auc": roc_auc_score(y_test["bad"], model.predict_proba(X_test)[:, 1]),
+        return {"roc_auc": main_auc(model, X_test, y_test["bad"]),
                 "epochs": network.n_iter_, "trunk_inputs": inputs}
 
     return run
@@ -144,24 +141,26 @@ def pipeline(encoding, X, weighting, seed, **network):
 
 
 def summarize(fits):
-    """One row per configuration: medians over seeds, and the paired AUC difference."""
-    one_hot = fits[fits["encoding"] == "one-hot"].set_index(["weighting", "seed"])["roc_auc"]
-    fits = fits.assign(auc_minus_one_hot=fits["roc_auc"].to_numpy() - one_hot.reindex(
-        pd.MultiIndex.from_frame(fits[["weighting", "seed"]])).to_numpy())
-    grouped = fits.groupby(["encoding", "weighting"], sort=False)
-    return grouped.agg(
-        runs=("seed", "size"), roc_auc_median=("roc_auc", "median"),
-        roc_auc_min=("roc_auc", "min"), roc_auc_max=("roc_auc", "max"),
-        auc_minus_one_hot_median=("auc_minus_one_hot", "median"),
-        auc_minus_one_hot_mean=("auc_minus_one_hot", "mean"),
-        auc_minus_one_hot_se=("auc_minus_one_hot", lambda d: d.std(ddof=1) / np.sqrt(len(d))),
-        fit_s_median=("fit_s", "median"), cpu_s_median=("cpu_s", "median"),
-        epochs_median=("epochs", "median"), s_per_epoch_median=("s_per_epoch", "median"),
-        trunk_inputs=("trunk_inputs", "first"),
-    ).reset_index()
+    """One row per configuration: medians over seeds; the paired AUC difference to one-hot."""
+    rows = []
+    for (encoding, weighting), part in fits.groupby(["encoding", "weighting"], sort=False):
+        part = part.sort_values("seed")
+        one_hot = fits[(fits["encoding"] == "one-hot") & (fits["weighting"] == weighting)]
+        difference, error = paired(part["roc_auc"].to_numpy(),
+                                   one_hot.sort_values("seed")["roc_auc"].to_numpy())
+        rows.append({
+            "encoding": encoding, "weighting": weighting, "runs": len(part),
+            "roc_auc_median": part["roc_auc"].median(), "roc_auc_min": part["roc_auc"].min(),
+            "roc_auc_max": part["roc_auc"].max(), "auc_minus_one_hot_mean": difference,
+            "auc_minus_one_hot_se": error, "fit_s_median": part["fit_s"].median(),
+            "cpu_s_median": part["cpu_s"].median(), "epochs_median": part["epochs"].median(),
+            "s_per_epoch_median": part["s_per_epoch"].median(),
+            "trunk_inputs": part["trunk_inputs"].iloc[0]})
+    return pd.DataFrame(rows)
 
 
-if __name__ == "__main__":  # python benchmarks/_categorical_suite.py [--quick]
-    import sys
+if __name__ == "__main__":  # python benchmarks/_categorical_suite.py [--quick] [--seeds N]
+    import run  # the entry point: options, run information
 
-    run_categorical(Path(__file__).parent / "results", quick="--quick" in sys.argv)
+    run.SUITES.setdefault("categorical", run_categorical)
+    sys.exit(run.main(["categorical", *sys.argv[1:]]))

@@ -78,8 +78,8 @@ categorical = ["addr_state", "verification_status"]
 numeric = [column for column in X.columns if column not in categorical]
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0,
                                                     stratify=y["bad"])
-network = dict(hidden_layer_sizes=(64, 64), max_iter=max_iter, early_stopping=True,
-               n_iter_no_change=5, random_state=0)
+network = {"hidden_layer_sizes": (64, 64), "max_iter": max_iter, "early_stopping": True,
+           "n_iter_no_change": 5, "random_state": 0}
 embedded = make_pipeline(
     ColumnTransformer([("scale", StandardScaler(), numeric)], remainder="passthrough",
                       verbose_feature_names_out=False).set_output(transform="pandas"),

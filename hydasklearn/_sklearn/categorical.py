@@ -185,7 +185,7 @@ def is_missing(values):
             return np.isnan(values)
         if values.dtype.kind != "O":
             return np.zeros(len(values), dtype=bool)
-        return np.array([value is None or (isinstance(value, float) and value != value)
+        return np.array([value is None or (isinstance(value, float) and np.isnan(value))
                          for value in values], dtype=bool)
     return np.asarray(pd.isna(values), dtype=bool)
 

@@ -3,6 +3,7 @@ scikit-learn path they must keep working (pipelines, pickling, clone, partial_fi
 
 import pickle
 import warnings
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from hydasklearn._model.embeddings import CategoricalEmbedding
 
 pd = pytest.importorskip("pandas")
 
-SMALL = dict(hidden_layer_sizes=(8,), max_iter=3, batch_size=50, random_state=0)
+SMALL = {"hidden_layer_sizes": (8,), "max_iter": 3, "batch_size": 50, "random_state": 0}
 
 
 def _data(n_samples=200, seed=0):
@@ -307,7 +308,7 @@ def test_the_written_backward_pass_steps_aside_for_embeddings():
 class _SmallTrunk(torch.nn.Sequential):
     """A user's trunk (module level, so that the fitted model pickles)."""
 
-    built_for = []
+    built_for: ClassVar[list] = []
 
     def __init__(self, n_features):
         _SmallTrunk.built_for.append(n_features)

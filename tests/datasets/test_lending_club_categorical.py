@@ -26,8 +26,8 @@ def test_keep_returns_the_nominal_columns_as_categories():
 
 
 @pytest.mark.parametrize("options, message", [
-    (dict(categorical="ordinal"), 'categorical must be "one_hot" or "keep"'),
-    (dict(categorical="keep", as_frame=False), "needs as_frame=True"),
+    ({"categorical": "ordinal"}, 'categorical must be "one_hot" or "keep"'),
+    ({"categorical": "keep", "as_frame": False}, "needs as_frame=True"),
 ])
 def test_bad_options_are_rejected_before_loading(options, message):
     with pytest.raises(ValueError, match=message):
