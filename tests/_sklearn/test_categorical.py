@@ -280,8 +280,14 @@ def test_a_signal_carried_by_a_category_alone_is_learned():
     assert model.predict(held_out).tolist() == [int(k in (1, 4, 5, 9, 11)) for k in range(12)]
 
 
-@pytest.mark.parametrize("weighting", ["hydalearn", "gcs", "pcgrad", "gradnorm", "slgrad"])
+@pytest.mark.parametrize("weighting", ["hydalearn", "gcs", "pcgrad", "gradnorm", "slgrad",
+                                       "exact-gains", "representation-gains"])
 def test_strategies_that_need_per_task_gradients_train_the_embeddings(weighting):
+    from hydasklearn.weighting import ExactGain, HydaLearn, RepresentationGain
+
+    gains = {"exact-gains": ExactGain, "representation-gains": RepresentationGain}
+    if weighting in gains:  # look-ahead through the embeddings (vmap), or at the trunk output
+        weighting = HydaLearn(gain=gains[weighting]())
     X, y = _data()
     tables = []
     for max_iter in (1, 3):
