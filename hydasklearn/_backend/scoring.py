@@ -108,5 +108,13 @@ class ValidationScore(Callback):
         if dataset_valid.sample_weight is not None:
             extra["sample_weight"] = dataset_valid.sample_weight.detach().cpu().numpy()
         X = dataset_valid.X.detach().cpu().numpy()
-        score = self.scorer_(main_task_view(net, self.main_task), X, y, **extra)
+        try:
+            score = self.scorer_(main_task_view(net, self.main_task), X, y, **extra)
+        except (ValueError, TypeError) as error:
+            seen = "" if self.main_task.kind == "regression" else (
+                f", main labels {np.unique(y)[:10].tolist()}")
+            raise ValueError(
+                f"scoring={self.scoring!r} fails on the main task of the validation split "
+                f"({len(y)} rows{seen}): {error} Hold out more rows (validation_fraction) "
+                "or choose another scoring.") from error
         net.history.record("valid_score", float(score))

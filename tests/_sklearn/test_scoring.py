@@ -142,3 +142,12 @@ def test_the_epoch_lines_show_the_score(capsys):
     HydaMultiTaskClassifier(max_iter=2, scoring="roc_auc", verbose=2, **FIT).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all("  score 0." in line for line in lines)
+
+
+def test_a_scorer_that_fails_on_the_validation_split_says_so():
+    X, y = _data()
+    y = y.copy()
+    y[:, 0] = np.array(["a", "b", "c"])[np.arange(len(y)) % 3]  # multiclass: no plain roc_auc
+    with pytest.raises(ValueError, match=r"scoring='roc_auc' fails on the main task of the "
+                                         r"validation split \(30 rows, main labels \['a', 'b', "):
+        HydaMultiTaskClassifier(max_iter=2, scoring="roc_auc", **FIT).fit(X, y)
