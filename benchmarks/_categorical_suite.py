@@ -24,13 +24,12 @@ medians over seeds of the test ROC AUC, of the fit time and of the time per
 epoch; the paired AUC difference to one-hot with the same weighting, as mean
 and standard error over the seeds, :func:`_scoring.paired`) and
 ``categorical_runs.csv`` (every fit). Run it with ``python
-benchmarks/run.py categorical`` (or this file), which saves the machine and
+benchmarks/run.py categorical``, which saves the machine and
 the settings in ``run_info_categorical.json``.
 """
 
 from __future__ import annotations
 
-import sys
 import warnings
 from pathlib import Path
 
@@ -158,9 +157,3 @@ def summarize(fits):
             "trunk_inputs": part["trunk_inputs"].iloc[0]})
     return pd.DataFrame(rows)
 
-
-if __name__ == "__main__":  # python benchmarks/_categorical_suite.py [--quick] [--seeds N]
-    import run  # the entry point: options, run information
-
-    run.SUITES.setdefault("categorical", run_categorical)
-    sys.exit(run.main(["categorical", *sys.argv[1:]]))

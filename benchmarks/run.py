@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the helpers next to this file
 
 from _accuracy import run_accuracy  # noqa: E402
+from _categorical_suite import run_categorical  # noqa: E402
 from _drift_suite import run_drift  # noqa: E402
 from _grid_suite import run_grid, run_main_job  # noqa: E402
 from _options import RESULTS, add_common_arguments  # noqa: E402
@@ -56,6 +57,7 @@ SUITES = {
     "drift": run_drift,
     "scaleout": run_scaleout,
     "revisions": run_revisions,
+    "categorical": run_categorical,
 }
 
 
