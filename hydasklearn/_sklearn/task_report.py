@@ -116,7 +116,7 @@ def auxiliary_task_report(weights, gains, task_names, step_epochs=None, evidence
         values = values[np.isfinite(values)]
         mean, error = _mean_and_error(values)
         with np.errstate(divide="ignore", invalid="ignore"):
-            z_score = mean / error
+            z_score = np.divide(mean, error)  # NaN, not an error, for all-zero gains
         off_step = _switched_off_step(weights[:, k])
         columns["mean_gain"].append(mean)
         columns["gain_standard_error"].append(error)

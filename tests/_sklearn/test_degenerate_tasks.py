@@ -137,3 +137,22 @@ def test_partial_fit_leaves_a_task_out_for_good_from_its_first_chunk():
         model.partial_fit(X[100:], y.iloc[100:])  # both labels now: still left out
     assert (model.predict_tasks(X)["rare"] == 0.0).all()
     assert model.task_loss_curves_["rare"].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_the_task_report_and_plots_read_a_left_out_task():
+    X, y = _rare_label_data(100)
+    y["rare"] = 0.0
+    model = HydaMultiTaskClassifier(**FIT).fit(X, y)
+    report = model.auxiliary_task_report_
+    assert report.loc["rare", "mean_gain"] == 0 and report.loc["rare", "verdict"] == "no evidence"
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hydasklearn import plotting
+
+    for plot in (plotting.plot_task_weights, plotting.plot_gains, plotting.plot_loss_curves,
+                 plotting.plot_task_evidence):
+        plot(model)
+    plt.close("all")
