@@ -66,3 +66,16 @@ class FlatTrunk(nn.Module):
 def small_sequential(n_features):
     """A factory function: ``nn.Sequential`` of a linear layer and GELU."""
     return nn.Sequential(nn.Linear(n_features, 8), nn.GELU())
+
+
+class FrozenTrunk(nn.Module):
+    """A frozen encoder (as a pretrained one would be) under a trainable layer."""
+
+    def __init__(self, n_features):
+        super().__init__()
+        self.encoder = nn.Linear(n_features, 8)
+        self.encoder.requires_grad_(False)
+        self.top = nn.Linear(8, 6)
+
+    def forward(self, x):
+        return torch.relu(self.top(torch.tanh(self.encoder(x))))

@@ -15,6 +15,7 @@ from _trunks import (
     BatchNormTrunk,
     DropoutTrunk,
     FlatTrunk,
+    FrozenTrunk,
     NoLinearTrunk,
     ResidualTrunk,
     small_sequential,
@@ -300,3 +301,15 @@ def test_fits_and_predictions_in_parallel_threads_match_sequential_ones():
         parallel = list(pool.map(lambda model: model.predict_proba(X), models))
     for expected, got in zip(sequential, parallel):
         np.testing.assert_array_equal(expected, got)
+
+
+@pytest.mark.parametrize("weighting", ["equal", "hydalearn", "pcgrad", "gradnorm", "slgrad"])
+def test_frozen_layers_of_a_trunk_stay_frozen(weighting):
+    X, y = _data()
+    model = HydaMultiTaskClassifier(trunk=FrozenTrunk, weighting=weighting, **FIT).fit(X, y)
+    trunk = model.net_.module_.trunk.module
+    with torch.random.fork_rng(devices=[]):  # what the seeded build drew
+        torch.manual_seed(model.net_.module__seed)
+        built = FrozenTrunk(5)
+    torch.testing.assert_close(trunk.encoder.weight, built.encoder.weight, rtol=0, atol=0)
+    assert not torch.equal(trunk.top.weight, built.top.weight)
