@@ -22,8 +22,9 @@ from .._engine.layout import network_layouts
 from .._engine.step import TrainingStep
 from .._engine.update import apply_decision
 from .._engine.written_backward import record_forward
+from .._model.custom_trunk import CustomTrunk
+from .._model.evaluation import evaluate_network
 from .._model.losses import split_targets
-from .._model.network import CustomTrunk, evaluate_network
 from ..weighting import GradNorm, resolve_weighting
 from .batches import BatchIterator
 
@@ -211,7 +212,7 @@ class MultiTaskNet(NeuralNet):
         """Every head's output on ``x``, in eval mode, in ``x``'s precision.
 
         A pure function of the parameters (see
-        :func:`~hydasklearn._model.network.evaluate_network`): no module state is
+        :func:`~hydasklearn._model.evaluation.evaluate_network`): no module state is
         switched, so threads may predict at once.
         """
         return evaluate_network(self.module_, x)

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 from skorch.callbacks import Callback
 
-from .._model.network import evaluate_network
+from .._model.evaluation import evaluate_network
 
 
 class MainTaskView(BaseEstimator):

@@ -6,7 +6,7 @@ trunk, and every sample's gradient along a trunk direction. These are plain
 functions of the network, the loss and a :class:`Batch`;
 :class:`~hydasklearn._engine.step.TrainingStep` calls them with its own. Every
 evaluation away from the current parameters is a pure forward pass
-(:func:`~hydasklearn._model.network.evaluate`), so the module is never changed.
+(:func:`~hydasklearn._model.evaluation.evaluate`), so the module is never changed.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import torch
 
+from .._model.evaluation import evaluate
 from .._model.losses import per_sample_loss
-from .._model.network import evaluate
 
 
 class Batch(NamedTuple):

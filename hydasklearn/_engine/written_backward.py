@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._model.network import SeededDropout
+from .._model.dropout import SeededDropout
 
 _aten = torch.ops.aten
 

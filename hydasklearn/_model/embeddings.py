@@ -112,7 +112,7 @@ class CategoricalEmbedding(nn.Module):
         return embed(X, self.n_numeric, [table.weight for table in self.tables])
 
     def evaluate(self, X, parameters, prefix=""):
-        """:meth:`forward` with the given parameters (see ``network.evaluate``)."""
+        """:meth:`forward` with the given parameters (see ``evaluation.evaluate``)."""
         return embed(X, self.n_numeric, [parameters[f"{prefix}tables.{j}.weight"]
                                          for j in range(len(self.tables))])
 
@@ -147,7 +147,7 @@ def _uninitialized_embedding(n_rows, width):
 
 
 class EmbeddedTrunk(nn.Module):
-    """A user's trunk (see ``network.CustomTrunk``) behind the categorical embeddings.
+    """A user's trunk (see ``custom_trunk.CustomTrunk``) behind the categorical embeddings.
 
     Parameters
     ----------

@@ -15,7 +15,7 @@ class PredictionMixin:
     """``predict``, ``predict_tasks`` and ``score``, from ``net_`` and the fitted tasks.
 
     The net's forward pass is pure (see
-    :func:`~hydasklearn._model.network.evaluate_network`), so that threads may
+    :func:`~hydasklearn._model.evaluation.evaluate_network`), so that threads may
     predict with one estimator at once.
     """
 

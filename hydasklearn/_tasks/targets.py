@@ -21,19 +21,16 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _assert_all_finite
 
-from .task import (
+from .kinds import (
     MAX_INTEGER_CLASSES,
     TASK_TYPES,
     USER_TASK_TYPES,
-    DegenerateTaskWarning,
-    Task,
-    build_task,
     check_column,
-    degenerate_reason,
     infer_task_kind,
     missing_mask,
     uniform_labels,
 )
+from .task import DegenerateTaskWarning, Task, build_task, degenerate_reason
 
 # The one-column names are re-exported: callers need only this module.
 __all__ = ["MAX_INTEGER_CLASSES", "TASK_TYPES", "USER_TASK_TYPES", "DegenerateTaskWarning",

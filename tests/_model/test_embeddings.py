@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from hydasklearn._model.embeddings import CategoricalEmbedding, embedding_width
-from hydasklearn._model.network import SharedTrunkNetwork, evaluate, evaluate_network
+from hydasklearn._model.evaluation import evaluate, evaluate_network
+from hydasklearn._model.network import SharedTrunkNetwork
 
 
 @pytest.mark.parametrize("n, width", [(0, 2), (1, 2), (2, 3), (10, 6), (50, 15), (300, 40),

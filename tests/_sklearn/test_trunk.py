@@ -21,7 +21,8 @@ from _trunks import (
     small_sequential,
 )
 from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
-from hydasklearn._model.network import CustomTrunk, evaluate_network
+from hydasklearn._model.custom_trunk import CustomTrunk
+from hydasklearn._model.evaluation import evaluate_network
 from hydasklearn.metrics import main_task_scorer
 from hydasklearn.model_selection import MainTaskStratifiedKFold
 from hydasklearn.weighting import STRATEGIES
@@ -252,7 +253,7 @@ def test_evaluate_runs_a_trunk_in_eval_mode_with_the_given_parameters():
     # What HydaLearn's exact gains and SLGrad's forward-mode pass rely on.
     import copy
 
-    from hydasklearn._model.network import evaluate
+    from hydasklearn._model.evaluation import evaluate
 
     X, y = _data()
     module = HydaMultiTaskClassifier(trunk=DropoutTrunk, **FIT).fit(X, y).net_.module_

@@ -1,4 +1,4 @@
-"""One task (``hydasklearn._tasks.task``): missing labels, kinds, encoding, refused columns."""
+"""One task (``hydasklearn._tasks.task``, ``kinds``): missing labels, kinds, encoding, refused columns."""
 
 import numpy as np
 import pandas as pd
@@ -6,8 +6,8 @@ import pytest
 
 from _fitting import object_column
 from hydasklearn import DegenerateTaskWarning
+from hydasklearn._tasks.kinds import MAX_INTEGER_CLASSES, infer_task_kind, missing_mask
 from hydasklearn._tasks.targets import build_tasks, encode_targets
-from hydasklearn._tasks.task import MAX_INTEGER_CLASSES, infer_task_kind, missing_mask
 
 
 def test_missing_mask_knows_nan_none_and_pandas_na():
