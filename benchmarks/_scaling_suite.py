@@ -186,7 +186,7 @@ def _add_memory_arguments(parser):
 def run_memory(options):
     """Peak memory of one fit beyond its data, for float32 and float64 features."""
     rows, epochs = pick(options, "rows", 10**6, 10**4), pick(options, "epochs", 2)
-    # Random data suffice: memory does not depend on what is learnt.
+    # Random data suffice: memory does not depend on what is learned.
     rng = np.random.default_rng(0)
     X = rng.standard_normal((rows, options.features))
     y = np.column_stack([X[:, 0] > 0, X[:, 1] + rng.standard_normal(rows)])

@@ -34,7 +34,7 @@ def report_module(benchmarks_dir):
     """``benchmarks/_report.py``, imported from ``benchmarks_dir``."""
     benchmarks_dir = str(Path(benchmarks_dir).resolve())
     if benchmarks_dir not in sys.path:
-        sys.path.insert(0, benchmarks_dir)  # _report imports its neighbours
+        sys.path.insert(0, benchmarks_dir)  # _report imports its neighbors
     import _report
 
     return _report

@@ -31,7 +31,7 @@ WARM_START_APPLICABLE = frozenset({
 
 
 def build_net(params, n_features, tasks, n_samples, valid, seed, cardinalities=()):
-    """A new, uninitialised :class:`~hydasklearn._backend.net.MultiTaskNet`.
+    """A new, uninitialized :class:`~hydasklearn._backend.net.MultiTaskNet`.
 
     Parameters
     ----------
@@ -44,7 +44,7 @@ def build_net(params, n_features, tasks, n_samples, valid, seed, cardinalities=(
     valid : TensorDataset or None
         Validation data for early stopping.
     seed : int
-        The fit's seed: initialisation, dropout, shuffling, held-out batches.
+        The fit's seed: initialization, dropout, shuffling, held-out batches.
     cardinalities : sequence of int, default=()
         Categories seen in fit of every categorical feature, whose codes are
         the last ``len(cardinalities)`` of the ``n_features`` columns; each

@@ -51,11 +51,11 @@ class MultiTaskNet(NeuralNet):
     weighting_ : WeightingStrategy
         The started strategy.
     n_steps_ : int
-        Optimiser steps taken.
+        Optimizer steps taken.
 
     Notes
     -----
-    Per optimiser step, the history's batch records hold ``task_losses``,
+    Per optimizer step, the history's batch records hold ``task_losses``,
     ``task_weights`` and ``task_gains`` (NaN when the strategy gives none),
     written at the end of each epoch; per epoch, ``train_task_losses`` holds
     the mean loss of every task.
@@ -86,7 +86,7 @@ class MultiTaskNet(NeuralNet):
 
     @property
     def n_steps_(self):
-        """Optimiser steps taken."""
+        """Optimizer steps taken."""
         return self.step_counts_[0]
 
     def _derive_step_state(self):
@@ -154,7 +154,7 @@ class MultiTaskNet(NeuralNet):
         return {"loss": losses[0].detach(), "y_pred": outputs}
 
     def train_step(self, batch, **fit_params):
-        """One optimiser step: skorch's, without the closure that Adam does not need."""
+        """One optimizer step: skorch's, without the closure that Adam does not need."""
         self.optimizer_.zero_grad(set_to_none=True)
         step = self.train_step_single(batch, **fit_params)
         if self._gradient_listeners:

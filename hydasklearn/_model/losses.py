@@ -10,7 +10,7 @@ def per_sample_loss(kind, output, target):
     """Loss of every sample of one task (targets already encoded, NaN-free).
 
     Binary tasks use the logistic loss on one logit, multiclass tasks the
-    cross-entropy, regression tasks half the squared error on standardised
+    cross-entropy, regression tasks half the squared error on standardized
     targets (as scikit-learn's MLP does).
     """
     if kind == "binary":

@@ -63,7 +63,7 @@ class SharedTrunkNetwork(nn.Module):
         :class:`~hydasklearn._model.dropout.SeededDropout`).
     seed : int or None
         Seeds the initial parameters from a generator of their own (torch's
-        default initialisation of ``nn.Linear``), so that the global random
+        default initialization of ``nn.Linear``), so that the global random
         state, which threads share, plays no part; None keeps torch's draws.
     trunk : callable or None
         A user's trunk: ``trunk(n_features)`` builds the shared module (see
@@ -107,8 +107,8 @@ class SharedTrunkNetwork(nn.Module):
             heads.append(nn.Sequential(*head_layers, _linear(head_width, n_outputs, seeded)))
         self.heads = nn.ModuleList(heads)
         if seed is not None:
-            # A user's trunk keeps its own initialisation (drawn under the seed).
-            initialise(self if trunk is None else self.heads,
+            # A user's trunk keeps its own initialization (drawn under the seed).
+            initialize(self if trunk is None else self.heads,
                        torch.Generator().manual_seed(seed))
 
     def forward(self, X):
@@ -121,14 +121,14 @@ class SharedTrunkNetwork(nn.Module):
 
 
 def _linear(n_inputs, n_outputs, seeded):
-    """A float32 linear layer; uninitialised (no global random draw) when seeded later."""
+    """A float32 linear layer; uninitialized (no global random draw) when seeded later."""
     if seeded:
         return torch.nn.utils.skip_init(nn.Linear, n_inputs, n_outputs, dtype=torch.float32)
     return nn.Linear(n_inputs, n_outputs, dtype=torch.float32)
 
 
 @torch.no_grad()
-def initialise(module, generator):
+def initialize(module, generator):
     """Draw every linear layer's parameters as ``nn.Linear`` does, from ``generator``."""
     for layer in module.modules():
         if isinstance(layer, nn.Linear):

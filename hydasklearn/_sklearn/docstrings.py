@@ -69,7 +69,7 @@ SHARED_PARAMETERS_DOC = """
     tol : float, default=1e-4
         Smallest loss (or score) improvement that counts.
     random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling, dropout, held-out gain batches and
+        Seeds initialization, shuffling, dropout, held-out gain batches and
         the validation split, without touching torch's global random state.
         The same integer gives the same model, bit for bit, on the CPU.
     verbose : int, default=0
@@ -127,7 +127,7 @@ SHARED_ATTRIBUTES_DOC = """
     task_loss_curves_ : dict
         Task name -> array of its training loss per epoch.
     weight_history_ : ndarray of shape (n_steps, n_tasks)
-        Task weights used at every optimiser step.
+        Task weights used at every optimizer step.
     gain_history_ : ndarray of shape (n_steps, n_tasks)
         What the weighting strategy derived each step's weights from, per task:
         main-task gains for HydaLearn, OL-AUX and SLGrad, the cosine with the

@@ -139,7 +139,7 @@ class HydaMultiTaskRegressor(RegressorMixin, BaseHydaMultiTask):
 
     The main task (column 0 of ``y``) is a regression; further columns of
     ``y`` are auxiliary targets of any type that share the network's trunk.
-    Regression targets are standardised inside and predicted in their own
+    Regression targets are standardized inside and predicted in their own
     units. By default the task losses are re-weighted on every mini-batch with
     HydaLearn [1]_.
     """ + SHARED_PARAMETERS_DOC + """

@@ -1,6 +1,6 @@
 """Training records of a fitted estimator as pandas DataFrames.
 
-The skorch history of ``net_`` holds, per optimiser step, the task losses,
+The skorch history of ``net_`` holds, per optimizer step, the task losses,
 weights and gains (see :class:`~hydasklearn._backend.net.MultiTaskNet`) and,
 per epoch, the mean task losses and timings. This module turns them into
 tables for notebook analysis; it reads the history and changes nothing.
@@ -22,7 +22,7 @@ def training_history(estimator, level="step"):
         A fitted estimator, or a fitted ``Pipeline`` or search
         (``GridSearchCV``, ...) whose final estimator is one.
     level : {"step", "epoch"}, default="step"
-        ``"step"``: one row per optimiser step (see :func:`step_history`);
+        ``"step"``: one row per optimizer step (see :func:`step_history`);
         ``"epoch"``: one row per epoch (see :func:`epoch_history`).
 
     Returns
@@ -35,7 +35,7 @@ def training_history(estimator, level="step"):
 
 
 def step_history(estimator):
-    """One row per optimiser step: task weights, gains and losses.
+    """One row per optimizer step: task weights, gains and losses.
 
     Parameters
     ----------

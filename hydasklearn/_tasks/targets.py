@@ -94,7 +94,7 @@ def main_target_column(y):
     """Column 0 of ``y`` (1-D or 2-D), for scoring; object labels get a plain dtype.
 
     A 2-D object ``y`` (needed to mix label types or hold None) makes the main
-    column an object array, which scikit-learn's metrics would not recognise as
+    column an object array, which scikit-learn's metrics would not recognize as
     class labels.
     """
     with warnings.catch_warnings():
@@ -133,7 +133,7 @@ def build_tasks(y, main_kind, aux_tasks="auto", main_classes=None):
     -------
     tasks : list of Task
     encoded : ndarray of shape (n_samples, n_tasks), float32
-        Class indices or standardised values, NaN where a label is missing.
+        Class indices or standardized values, NaN where a label is missing.
 
     Raises
     ------

@@ -1,7 +1,7 @@
 """One target column as a task: its type, its encoding, its checks.
 
 :class:`Task` encodes a column into a float vector (class index or
-standardised value, NaN for a missing label) and decodes network outputs
+standardized value, NaN for a missing label) and decodes network outputs
 back into the user's labels or units. :func:`build_task` fits one on a
 column and refuses columns that no task can learn from (ValueError naming
 the column; the value checks are :mod:`hydasklearn._tasks.kinds`):
@@ -10,7 +10,7 @@ the column; the value checks are :mod:`hydasklearn._tasks.kinds`):
   numbers, dates and times, bytes, arbitrary objects, or strings mixed with
   numbers in one column;
 * infinite values, or regression values so far from the column's mean that
-  their standardised value does not fit in float32 (the network's dtype).
+  their standardized value does not fit in float32 (the network's dtype).
 
 An auxiliary column without any label, or with a single distinct label (a
 constant), in the rows of one fit (a cross-validation fold, the first
@@ -59,7 +59,7 @@ class Task:
     classes : ndarray or None
         Sorted class labels of a classification task.
     mean, scale : float
-        Standardisation of a regression task (``scale`` is never 0).
+        Standardization of a regression task (``scale`` is never 0).
     left_out : bool
         An auxiliary task with fewer than two distinct labels in the fit's
         rows: not trained (every label encodes as missing) and predicted as
@@ -81,7 +81,7 @@ class Task:
         return len(self.classes) if self.kind == "multiclass" and not self.left_out else 1
 
     def encode(self, column):
-        """Encode a column as float32: class index or standardised value, NaN if missing.
+        """Encode a column as float32: class index or standardized value, NaN if missing.
 
         A task left out encodes every label as missing (it is not trained).
         """
@@ -91,7 +91,7 @@ class Task:
         encoded = np.full(len(column), np.nan, dtype=np.float64)
         present = column[~missing]
         if self.kind == "regression":
-            encoded[~missing] = self._standardise(present)
+            encoded[~missing] = self._standardize(present)
         else:
             classes, present = _comparable(self.classes, present, self.name)
             index = np.searchsorted(classes, present)
@@ -105,22 +105,22 @@ class Task:
             encoded[~missing] = index
         return encoded.astype(np.float32)
 
-    def _standardise(self, present):
+    def _standardize(self, present):
         values = _float_values(present, self.name)
         # In units of a power of two near the scale: exact, and x - mean
         # cannot overflow even for values near the float64 limit.
         exponent = np.frexp(self.scale)[1]
-        standardised = ((np.ldexp(values, -exponent) - np.ldexp(self.mean, -exponent))
+        standardized = ((np.ldexp(values, -exponent) - np.ldexp(self.mean, -exponent))
                         / np.ldexp(self.scale, -exponent))
         with np.errstate(over="ignore"):  # raised below
-            finite = np.all(np.isfinite(standardised.astype(np.float32)))
+            finite = np.all(np.isfinite(standardized.astype(np.float32)))
         if not finite:
             raise ValueError(
                 f"Regression target {self.name!r} has values too far from those seen in fit "
                 f"(mean {self.mean:.3g}, standard deviation {self.scale:.3g}) to be "
-                "standardised in float32."
+                "standardized in float32."
             )
-        return standardised
+        return standardized
 
     def decode(self, output):
         """Turn the head's raw output (numpy, shape (n, n_outputs)) into predictions."""

@@ -27,9 +27,9 @@ _INDICATOR_SHARE = 0.01
 
 def load_support2(aux_targets=("death_by_end", "log_survival_days", "functional_outcome",
                                "physiology_score"), *, as_frame=True):
-    """Load SUPPORT2 (seriously ill hospitalised adults): 30-day death and later outcomes.
+    """Load SUPPORT2 (seriously ill hospitalized adults): 30-day death and later outcomes.
 
-    9,105 patients of the SUPPORT study (five US medical centres, 1989-1994)
+    9,105 patients of the SUPPORT study (five US medical centers, 1989-1994)
     who entered the study at a life-threatening stage of one of nine
     diseases, as shipped by ``SurvSet`` (data set ``support2``). The main
     target is death within 30 days of study entry (27% of the patients; no
@@ -53,7 +53,7 @@ def load_support2(aux_targets=("death_by_end", "log_survival_days", "functional_
       impaired, 2 = Sickness Impact Profile >= 30, 3 = coma or intubated,
       4 = died before the interview; missing where not recorded;
     - ``physiology_score``: the SUPPORT acute physiology score (``sps``) of
-      day 3, regression. It summarises the physiology features, so it is a
+      day 3, regression. It summarizes the physiology features, so it is a
       feature when not chosen here;
     - ``dnr_after_entry``: a do-not-resuscitate order written after study
       entry, binary.

@@ -39,7 +39,7 @@ def trunk_update(step, coefficients, gains=None):
                     trunk_gradient=coefficients @ shared)
 
 
-class LearntParameters:
+class LearnedParameters:
     """A vector of strategy parameters trained with Adam on gradients we give it.
 
     Strategies such as GradNorm and uncertainty weighting learn a few
@@ -62,13 +62,13 @@ class LearntParameters:
         return self.values.detach()
 
 
-def learnt_parameters(learnt, initial, step, learning_rate):
-    """``learnt``, or new :class:`LearntParameters` when it is None.
+def learned_parameters(learned, initial, step, learning_rate):
+    """``learned``, or new :class:`LearnedParameters` when it is None.
 
     Created at the first step because the network's learning rate, the
     default of ``learning_rate``, is known only then.
     """
-    if learnt is not None:
-        return learnt
+    if learned is not None:
+        return learned
     rate = step.learning_rate if learning_rate is None else learning_rate
-    return LearntParameters(initial, rate)
+    return LearnedParameters(initial, rate)

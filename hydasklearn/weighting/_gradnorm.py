@@ -1,4 +1,4 @@
-"""GradNorm: task weights learnt so that gradient norms follow the tasks' training rates."""
+"""GradNorm: task weights learned so that gradient norms follow the tasks' training rates."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 from sklearn.utils._param_validation import Interval
 
 from ._base import Decision, WeightingStrategy
-from ._common import LEARNING_RATE_CONSTRAINT, learnt_parameters
+from ._common import LEARNING_RATE_CONSTRAINT, learned_parameters
 
 
 def gradnorm_weight_gradient(weights, gradient_norms, loss_ratios, asymmetry):
@@ -45,7 +45,7 @@ def gradnorm_weight_gradient(weights, gradient_norms, loss_ratios, asymmetry):
 
 
 class GradNorm(WeightingStrategy):
-    """Gradient normalisation (GradNorm): balance the tasks' gradient norms.
+    """Gradient normalization (GradNorm): balance the tasks' gradient norms.
 
     The task weights ``w`` are parameters of their own. On every step, the
     weighted gradient norm of each task on the trunk's last linear layer,
@@ -53,7 +53,7 @@ class GradNorm(WeightingStrategy):
     times ``r_k ** asymmetry``, where ``r_k = (L_k(t) / L_k(0)) / mean_j(...)`` is
     task k's relative inverse training rate: a task that trains slowly gets a
     larger gradient. The weights take one Adam step on the L1 distance to the
-    target (the target held constant), are clipped at 0 and renormalised to
+    target (the target held constant), are clipped at 0 and renormalized to
     sum to the number of tasks.
 
     Parameters
@@ -110,10 +110,10 @@ class GradNorm(WeightingStrategy):
         super().start(task_names, task_types, random_state)
         self.weights_ = torch.ones(self.n_tasks_)
         self.initial_losses_ = torch.full((self.n_tasks_,), float("nan"))
-        self._learnt = None
+        self._learned = None
 
     def weigh(self, step):
-        self._learnt = learnt_parameters(self._learnt, self.weights_, step, self.learning_rate)
+        self._learned = learned_parameters(self._learned, self.weights_, step, self.learning_rate)
         used = self.weights_.clone()
         losses = step.losses.detach().cpu().float()
         labelled = step.labelled.cpu() > 0
@@ -127,10 +127,10 @@ class GradNorm(WeightingStrategy):
             gradient[active] = gradnorm_weight_gradient(
                 used[active], norms[active], losses[active] / self.initial_losses_[active],
                 self.asymmetry)
-            weights = self._learnt.step(gradient).clamp(min=0)
+            weights = self._learned.step(gradient).clamp(min=0)
             total = weights.sum()
             self.weights_ = (weights * (self.n_tasks_ / total) if total > 0
                              else torch.ones(self.n_tasks_))
             with torch.no_grad():
-                self._learnt.values.copy_(self.weights_)
+                self._learned.values.copy_(self.weights_)
         return Decision(used.to(step.losses.device))

@@ -1,4 +1,4 @@
-"""OL-AUX: auxiliary weights learnt online from accumulated gradient inner products."""
+"""OL-AUX: auxiliary weights learned online from accumulated gradient inner products."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ._base import Decision, WeightingStrategy
 class OLAux(WeightingStrategy):
     """Online learning of auxiliary task weights (OL-AUX).
 
-    The main task weighs 1. Every ``update_every`` (N) optimiser steps, each
+    The main task weighs 1. Every ``update_every`` (N) optimizer steps, each
     auxiliary weight takes a gradient step on the main-task loss:
 
     ``w_k <- w_k + beta * alpha * sum_{last N steps} <g_0, g_k>``,

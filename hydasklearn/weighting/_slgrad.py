@@ -30,7 +30,7 @@ def slgrad_sample_weights(products, n_labelled):
     Notes
     -----
     The raw weight ``max(products[i, k], 0)`` (non-finite values count as 0)
-    is normalised so that all weights of the batch sum to ``n_tasks``, the
+    is normalized so that all weights of the batch sum to ``n_tasks``, the
     total of equal weighting (after Ren et al.'s learning to reweight, whose
     weights sum to one). Then ``sum_ik w_ik l_ik = sum_k task_weights[k] *
     (1 / n_k) sum_i relative_weights[i, k] l_ik``. When no product is positive,
@@ -74,7 +74,7 @@ class SLGrad(WeightingStrategy):
     batched forward-mode pass (``torch.func.jvp`` through the trunk's pure forward;
     see ``TrainingStep.sample_gradient_products``): the same numbers as
     per-sample gradients (``vmap(grad(...))``) times ``g_val``, without
-    materialising a gradient per sample.
+    materializing a gradient per sample.
 
     Notes
     -----

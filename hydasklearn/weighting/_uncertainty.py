@@ -1,4 +1,4 @@
-"""Uncertainty weighting: task weights from learnt homoscedastic noise levels."""
+"""Uncertainty weighting: task weights from learned homoscedastic noise levels."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from numbers import Real
 import torch
 
 from ._base import Decision, WeightingStrategy
-from ._common import LEARNING_RATE_CONSTRAINT, learnt_parameters
+from ._common import LEARNING_RATE_CONSTRAINT, learned_parameters
 
 
 def uncertainty_objective_gradient(log_variances, losses, factors):
@@ -33,9 +33,9 @@ def uncertainty_objective_gradient(log_variances, losses, factors):
 
 
 class UncertaintyWeighting(WeightingStrategy):
-    """Weigh tasks by their learnt homoscedastic uncertainty (Kendall et al.).
+    """Weigh tasks by their learned homoscedastic uncertainty (Kendall et al.).
 
-    Each task k has a learnt log-variance ``s_k``; the multi-task objective is
+    Each task k has a learned log-variance ``s_k``; the multi-task objective is
     ``sum_k c_k exp(-s_k) L_k + s_k``, with ``c_k = 1`` for classification
     tasks and ``c_k = 1/2`` for regression tasks (the Gaussian likelihood's
     ``1 / (2 sigma^2)``). The network's update is the gradient of
@@ -91,14 +91,14 @@ class UncertaintyWeighting(WeightingStrategy):
         super().start(task_names, task_types, random_state)
         self.factors_ = torch.tensor([0.5 if kind == "regression" else 1.0 for kind in task_types])
         self.log_variances_ = torch.full((self.n_tasks_,), float(self.initial_log_variance))
-        self._learnt = None
+        self._learned = None
 
     def weigh(self, step):
-        self._learnt = learnt_parameters(self._learnt, self.log_variances_, step,
+        self._learned = learned_parameters(self._learned, self.log_variances_, step,
                                          self.learning_rate)
         weights = self.factors_ * torch.exp(-self.log_variances_)
         losses = step.losses.detach().cpu().float()
         gradient = uncertainty_objective_gradient(self.log_variances_, losses, self.factors_)
         present = (step.labelled.cpu() > 0) & torch.isfinite(gradient)
-        self.log_variances_ = self._learnt.step(torch.where(present, gradient, 0.0)).clone()
+        self.log_variances_ = self._learned.step(torch.where(present, gradient, 0.0)).clone()
         return Decision(weights.to(step.losses.device))
