@@ -75,7 +75,7 @@ class TorchJDAggregator(WeightingStrategy):
     ``sum_k c_k g_k``) for aggregators that are weighted combinations, and
     ones for the others (e.g. GradDrop). Tasks with no label in the batch are
     left out of the aggregation (a zero row would, e.g., make MGDA's update
-    zero). Randomised aggregators draw from torch's random state, which the
+    zero). Randomized aggregators draw from torch's random state, which the
     estimator seeds from its ``random_state``.
 
     References
