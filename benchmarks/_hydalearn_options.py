@@ -29,11 +29,7 @@ from numbers import Real
 
 import torch
 from sklearn.base import clone
-from sklearn.utils._param_validation import (
-    Interval,
-    StrOptions,
-    validate_parameter_constraints,
-)
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from hydasklearn.weighting import (
     EvidenceRule,
@@ -378,9 +374,7 @@ class MainWeightBounds(WeightRule):
         self.normalization = normalization
 
     def start(self, gain_every=1):
-        validate_parameter_constraints(self._parameter_constraints,
-                                       self.get_params(deep=False),
-                                       caller_name=type(self).__name__)
+        super().start(gain_every)
         if self.max_main_weight is not None and self.max_main_weight < self.min_main_weight:
             raise ValueError("max_main_weight must be None or >= min_main_weight, got "
                              f"{self.max_main_weight!r}.")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import validate_parameter_constraints
 
 from .._engine.decision import Decision
 
@@ -56,9 +55,7 @@ class WeightingStrategy(BaseEstimator):
         random_state : int or None
             The fit's seed, for strategies that draw random numbers.
         """
-        validate_parameter_constraints(self._parameter_constraints,
-                                       self.get_params(deep=False),
-                                       caller_name=type(self).__name__)
+        self._validate_params()
         self.n_tasks_ = len(task_names)
 
     def decide(self, step):

@@ -14,11 +14,7 @@ from numbers import Real
 
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import (
-    Interval,
-    StrOptions,
-    validate_parameter_constraints,
-)
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._arithmetic import per_unit_length, reference_gains
 
@@ -61,9 +57,7 @@ class GainEstimator(BaseEstimator):
         -------
         self
         """
-        validate_parameter_constraints(self._parameter_constraints,
-                                       self.get_params(deep=False),
-                                       caller_name=type(self).__name__)
+        self._validate_params()
         return self
 
     def measure(self, step):

@@ -12,7 +12,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+from sklearn.utils._param_validation import Interval
 
 from ._arithmetic import (
     as_vector,
@@ -68,9 +68,7 @@ class WeightRule(BaseEstimator):
         -------
         self
         """
-        validate_parameter_constraints(self._parameter_constraints,
-                                       self.get_params(deep=False),
-                                       caller_name=type(self).__name__)
+        self._validate_params()
         return self
 
     def weigh(self, gains):
