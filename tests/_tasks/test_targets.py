@@ -156,7 +156,8 @@ def test_fit_with_a_single_label_aux_column_leaves_it_out():
     # Left out of training with a warning; predict_tasks gives the one label seen.
     X = np.random.RandomState(0).normal(size=(8, 2))
     y = pd.DataFrame({"main": [0, 1] * 4, "flag": ["on"] * 6 + [None] * 2})
-    with pytest.warns(DegenerateTaskWarning, match="'flag' has a single distinct label .'on' in all 6"):
+    message = "'flag' has a single distinct label .'on' in all 6"
+    with pytest.warns(DegenerateTaskWarning, match=message):
         model = HydaMultiTaskClassifier(max_iter=1).fit(X, y)
     assert model.predict_tasks(X)["flag"].tolist() == ["on"] * 8
 
