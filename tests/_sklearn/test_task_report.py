@@ -143,7 +143,7 @@ def test_not_fitted():
     model = HydaMultiTaskClassifier()
     assert not hasattr(model, "auxiliary_task_report_")
     with pytest.raises(NotFittedError):
-        model.auxiliary_task_report_
+        _ = model.auxiliary_task_report_
 
 
 def test_function_on_records():
