@@ -265,8 +265,8 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
         """Per auxiliary task: its average gain, weight, switch-off and verdict.
 
         Summed up from ``weight_history_`` and ``gain_history_`` when read
-        (see :func:`~hydasklearn._sklearn.task_report.auxiliary_task_report`
-        for the columns); a pandas DataFrame when pandas is installed.
+        (the columns are described under Attributes); a pandas DataFrame
+        when pandas is installed, else a dict of arrays.
         """
         return estimator_task_report(self)
 
