@@ -87,6 +87,9 @@ def _set_head_gradients(step, head_weights):
 def _backward_heads_apart(step, weights, head_weights):
     """Trunk at ``weights``, heads at ``head_weights``, at the cost of one ordinary backward."""
     trunk, heads = weights.tolist(), head_weights.tolist()
+    if heads == trunk:  # e.g. HydaLearn holding equal weights: nothing to rescale
+        step.losses.backward(weights)
+        return
     parameters, tasks = step.head_layout.parameters, step.head_tasks
     # Heads of tasks at weight 0 that still learn: from the head's own small graph, first.
     missing = {k for k in range(step.n_tasks) if trunk[k] == 0 and heads[k] != 0}
