@@ -546,8 +546,39 @@ def grid_table(results, variants=None):
                      ["set-up", "better baseline (single-task / equal AUC)", *shown], rows)
 
 
+def categorical_table(results):
+    """Embedded categorical columns against a one-hot pipeline: ROC AUC and fit time."""
+    table = results.csv("categorical.csv")
+    rows = [[row.encoding, row.weighting,
+             f"{row.roc_auc_median:.4f} ({row.roc_auc_min:.4f} to {row.roc_auc_max:.4f})",
+             "-" if row.encoding == "one-hot"
+             else f"{row.auc_minus_one_hot_mean:+.4f} ± {row.auc_minus_one_hot_se:.4f}",
+             f"{row.fit_s_median:.2f}", f"{row.cpu_s_median:.2f}", str(row.trunk_inputs)]
+            for row in table.itertuples()]
+    return csv_table(f"Lending Club, {int(table.runs.max())} seeds: medians over seeds, "
+                     "paired difference as mean ± standard error",
+                     ["encoding", "weighting", "ROC AUC (min to max)", "AUC - one-hot",
+                      "fit s (wall)", "fit s (CPU)", "trunk inputs"], rows)
+
+
+def cost_table(results):
+    """HydaLearn's fit time against equal weighting's, for candidate measurement rates."""
+    table = results.csv("cost_candidates.csv")
+    runs = table.groupby("name", sort=False)
+    rows = [[name, ", ".join(str(int(n)) for n in group.repeats),
+             ", ".join(f"{v:.2f}" for v in group.wall_median_s),
+             ", ".join(f"{v:.2f}x" for v in group.wall_ratio),
+             ", ".join(f"{v:.2f}x" for v in group.paired_wall_ratio_median)]
+            for name, group in runs]
+    return csv_table(f"{table.set_up.iloc[0]}; one column entry per run",
+                     ["configuration", "repeats per run", "median fit s", "ratio of medians",
+                      "paired ratio (median)"], rows)
+
+
 TABLES = {
     "glance": glance_table,
+    "categorical": categorical_table,
+    "cost": cost_table,
     "task": task_table,
     "failures": failures_list,
     "lending": lending_table,
