@@ -91,7 +91,8 @@ def test_code_blocks_run(page, code):
 
     if "cuda" in code and not torch.cuda.is_available():
         pytest.skip("needs a GPU")
-    if "matplotlib" in code:
+    plots = "matplotlib" in code or "hydasklearn.plotting" in code
+    if plots:
         pytest.importorskip("matplotlib").use("Agg")
     X, y, _ = make_auxiliary_tasks(n_samples=150, random_state=0)
     # What the blocks take from the text around them: data and a fitted model.
@@ -108,7 +109,7 @@ def test_code_blocks_run(page, code):
             os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
         else:
             os.environ["CUBLAS_WORKSPACE_CONFIG"] = cublas
-        if "matplotlib" in code:
+        if plots:
             import matplotlib.pyplot as plt
 
             plt.close("all")
