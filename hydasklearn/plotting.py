@@ -246,7 +246,7 @@ def _plot_steps(ax, values, names, smooth):
                     label=f"{name}")
         else:
             ax.plot(steps, values[:, k], color=colors[k], label=name)
-    ax.set_xlabel("optimiser step" + (f" (moving average over {window})" if window > 1 else ""))
+    ax.set_xlabel("optimizer step" + (f" (moving average over {window})" if window > 1 else ""))
     ax.legend()
 
 

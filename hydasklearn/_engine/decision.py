@@ -33,7 +33,7 @@ class Decision:
         as ``weights`` (the gradient of ``sum_k w_k L_k`` taken literally).
     sample_weights : Tensor of shape (batch_size, n_tasks) or None
         Multiplier of every sample's loss inside its task's loss: ``L_k``
-        becomes ``sum_i s[i, k] l_k(x_i) / n_k``, ``n_k`` the task's labelled
+        becomes ``sum_i s[i, k] l_k(x_i) / n_k``, ``n_k`` the task's labeled
         samples (all ones change nothing); the rules above then apply to
         these losses.
     trunk_gradient : Tensor of shape (n_shared,) or None

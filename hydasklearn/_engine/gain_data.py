@@ -53,12 +53,12 @@ def per_sample_task_losses(outputs, y, task_kinds, sample_weight=None):
     Returns
     -------
     Tensor of shape (batch_size, n_tasks)
-        0 where unlabelled; times the row weight where one is given.
+        0 where unlabeled; times the row weight where one is given.
     """
-    labelled = ~torch.isnan(y)
-    targets = torch.where(labelled, y, torch.zeros_like(y))
+    labeled = ~torch.isnan(y)
+    targets = torch.where(labeled, y, torch.zeros_like(y))
     losses = torch.stack([
-        per_sample_loss(kind, output, targets[:, k]) * labelled[:, k]
+        per_sample_loss(kind, output, targets[:, k]) * labeled[:, k]
         for k, (kind, output) in enumerate(zip(task_kinds, outputs))
     ], dim=1)
     return losses if sample_weight is None else losses * sample_weight[:, None]

@@ -166,17 +166,17 @@ class TrainingStep:
         return self.trunk_layout.size
 
     @cached_property
-    def labelled(self):
+    def labeled(self):
         """Number of samples with a label, per task (a tensor of shape (n_tasks,))."""
         return (~torch.isnan(self.y)).sum(dim=0)
 
     @cached_property
     def label_totals(self):
-        """Denominator of every task's loss: labelled samples, or their summed row weights."""
-        labelled = (~torch.isnan(self.y)).to(self.losses)
+        """Denominator of every task's loss: labeled samples, or their summed row weights."""
+        labeled = (~torch.isnan(self.y)).to(self.losses)
         if self.sample_weight is not None:
-            labelled = labelled * self.sample_weight[:, None]
-        return labelled.sum(dim=0)
+            labeled = labeled * self.sample_weight[:, None]
+        return labeled.sum(dim=0)
 
     def ones(self):
         """Weight 1 for every task (a neutral decision's weights)."""
@@ -290,7 +290,7 @@ class TrainingStep:
     def sample_losses(self, outputs=None):
         """Loss of every sample on every task, shape (batch_size, n_tasks).
 
-        0 where unlabelled; times the user's row weight where one was given.
+        0 where unlabeled; times the user's row weight where one was given.
         ``outputs`` defaults to the heads' outputs on the representation.
         """
         if outputs is None:

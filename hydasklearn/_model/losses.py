@@ -41,10 +41,10 @@ class MultiTaskLoss(torch.nn.Module):
 
     Each auxiliary loss is the mean over the samples whose label is present;
     a task with no label in the batch has loss 0 (and a zero gradient). The
-    main task (the first) is always labelled (the estimators check it): its
+    main task (the first) is always labeled (the estimators check it): its
     loss is a plain mean, which saves the masking on every step. With row
     weights ``w``, every mean becomes ``sum_i w_i l_i / sum_i w_i`` over the
-    labelled rows, so a row of weight 0 counts as absent.
+    labeled rows, so a row of weight 0 counts as absent.
 
     Parameters
     ----------
@@ -74,9 +74,9 @@ class MultiTaskLoss(torch.nn.Module):
         if len(outputs) == 1:
             return main_loss.unsqueeze(0)
         losses = [main_loss]
-        labelled = ~torch.isnan(y)
+        labeled = ~torch.isnan(y)
         for k in range(1, len(outputs)):
-            mask = labelled[:, k]
+            mask = labeled[:, k]
             target = torch.where(mask, y[:, k], torch.zeros_like(y[:, k]))
             weight = mask if sample_weight is None else mask * sample_weight
             sample_losses = per_sample_loss(self.task_kinds[k], outputs[k], target) * weight

@@ -112,7 +112,7 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
             out of training, with a :class:`~hydasklearn.DegenerateTaskWarning`.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights: every task's loss is the weighted mean
-            over its labelled rows, so a row of weight 0 counts as absent,
+            over its labeled rows, so a row of weight 0 counts as absent,
             and whatever the weighting strategy reads (gradients, gains)
             comes from the weighted losses.
 
@@ -300,8 +300,8 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
             warnings.warn(diverged, DivergenceWarning, stacklevel=3)
         elif epochs_run >= self.max_iter:
             warnings.warn(
-                f"Stochastic optimiser: maximum iterations ({self.max_iter}) reached and the "
-                "optimisation has not converged yet.", ConvergenceWarning)
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and the "
+                "optimization has not converged yet.", ConvergenceWarning)
 
     def _record_validation_scores(self, history):
         """``validation_scores_`` and ``best_validation_score_``, as in ``MLPClassifier``.
@@ -331,7 +331,7 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
         Parameters
         ----------
         level : {"step", "epoch"}, default="step"
-            ``"step"``: one row per optimiser step, with columns ``epoch``,
+            ``"step"``: one row per optimizer step, with columns ``epoch``,
             ``batch_size`` and, per task, ``weight_<task>``, ``gain_<task>``
             and ``loss_<task>``. ``"epoch"``: one row per epoch, with
             ``loss_<task>``, ``valid_loss`` (with early stopping), the mean

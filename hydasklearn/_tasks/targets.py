@@ -170,7 +170,7 @@ def build_tasks(y, main_kind, aux_tasks="auto", main_classes=None):
             warnings.warn(
                 f"Auxiliary target {task.name!r} {degenerate_reason(task)}: its task is left "
                 "out of this fit's training, and predict_tasks returns "
-                f"{'that constant' if task.n_labelled else 'missing values'} for it.",
+                f"{'that constant' if task.n_labeled else 'missing values'} for it.",
                 DegenerateTaskWarning, stacklevel=5)
     encoded = np.column_stack([task.encode(col) for task, col in zip(tasks, columns)])
     return tasks, encoded

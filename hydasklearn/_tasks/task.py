@@ -72,7 +72,7 @@ class Task:
     classes: np.ndarray | None = None
     mean: float = 0.0
     scale: float = 1.0
-    n_labelled: int = field(default=0, compare=False)
+    n_labeled: int = field(default=0, compare=False)
     left_out: bool = False
 
     @property
@@ -139,7 +139,7 @@ class Task:
     def _constant(self, n_samples):
         """A left-out task's prediction: its one label or value, or missing values."""
         if self.kind == "regression":
-            return np.full(n_samples, self.mean if self.n_labelled else np.nan)
+            return np.full(n_samples, self.mean if self.n_labeled else np.nan)
         if len(self.classes):
             return np.repeat(self.classes, n_samples)
         return np.full(n_samples, None, dtype=object)
@@ -221,12 +221,12 @@ def build_task(column, name, kind, *, main=False):
 
 def degenerate_reason(task):
     """Why a task is left out, in words (for :class:`DegenerateTaskWarning`)."""
-    if not task.n_labelled:
+    if not task.n_labeled:
         return "has no label in these rows"
     if task.kind == "regression":
-        return f"is constant ({task.mean!r} in all {task.n_labelled} labelled rows)"
+        return f"is constant ({task.mean!r} in all {task.n_labeled} labeled rows)"
     return (f"has a single distinct label ({task.classes[:1].tolist()[0]!r} in all "
-            f"{task.n_labelled} labelled rows)")
+            f"{task.n_labeled} labeled rows)")
 
 
 def _classification_task(present, name, kind):
@@ -239,7 +239,7 @@ def _classification_task(present, name, kind):
         kind = "binary" if len(classes) <= 2 else "multiclass"
     if kind == "binary" and len(classes) > 2:
         raise ValueError(f"Task {name!r} was declared binary but has {len(classes)} classes.")
-    return Task(name=name, kind=kind, classes=classes, n_labelled=len(present))
+    return Task(name=name, kind=kind, classes=classes, n_labeled=len(present))
 
 
 def _float_values(present, name):
@@ -261,6 +261,6 @@ def _regression_task(present, name):
     scaled = np.ldexp(values, -exponent)
     scale = float(np.ldexp(scaled.std(), exponent))
     task = Task(name=name, kind="regression", mean=float(np.ldexp(scaled.mean(), exponent)),
-                scale=scale if scale > 0 else 1.0, n_labelled=len(values))
+                scale=scale if scale > 0 else 1.0, n_labeled=len(values))
     task.encode(present)  # the float32 check
     return task

@@ -25,7 +25,7 @@ def dwa_weights(previous_losses, last_losses, temperature):
     ndarray of shape (n_tasks,)
         ``n_tasks * softmax(r / T)`` with ``r_k = L_k(t-1) / L_k(t-2)``: a task
         whose loss fell less gets more weight. A ratio that is not finite (a
-        loss of 0, a task never labelled) counts as 1.
+        loss of 0, a task never labeled) counts as 1.
 
     Examples
     --------

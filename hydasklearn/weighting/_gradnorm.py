@@ -23,7 +23,7 @@ def gradnorm_weight_gradient(weights, gradient_norms, loss_ratios, asymmetry):
     Parameters
     ----------
     weights, gradient_norms, loss_ratios : Tensor of shape (n_tasks,)
-        Over the tasks that take part (labelled in the batch).
+        Over the tasks that take part (labeled in the batch).
     asymmetry : float
 
     Returns
@@ -116,10 +116,10 @@ class GradNorm(WeightingStrategy):
         self._learned = learned_parameters(self._learned, self.weights_, step, self.learning_rate)
         used = self.weights_.clone()
         losses = step.losses.detach().cpu().float()
-        labelled = step.labelled.cpu() > 0
-        first = labelled & torch.isnan(self.initial_losses_)
+        labeled = step.labeled.cpu() > 0
+        first = labeled & torch.isnan(self.initial_losses_)
         self.initial_losses_[first] = losses[first]
-        active = labelled & (self.initial_losses_ > 0) & torch.isfinite(losses)
+        active = labeled & (self.initial_losses_ > 0) & torch.isfinite(losses)
         if int(active.sum()) >= 2:  # with one task in play there is nothing to balance
             norms = step.shared_gradients[:, step.last_shared_layer_slice].detach().norm(dim=1)
             norms = norms.cpu().float()

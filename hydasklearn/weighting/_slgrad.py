@@ -7,16 +7,16 @@ import torch
 from ._base import Decision, WeightingStrategy
 
 
-def slgrad_sample_weights(products, n_labelled):
+def slgrad_sample_weights(products, n_labeled):
     """Per-sample, per-task weights from gradient inner products.
 
     Parameters
     ----------
     products : Tensor of shape (batch_size, n_tasks)
         ``<grad l_k(x_i), g_val>`` for every sample and task (0 where
-        unlabelled), ``g_val`` the main-task gradient on held-out data.
-    n_labelled : Tensor of shape (n_tasks,)
-        Number of samples labelled for every task.
+        unlabeled), ``g_val`` the main-task gradient on held-out data.
+    n_labeled : Tensor of shape (n_tasks,)
+        Number of samples labeled for every task.
 
     Returns
     -------
@@ -24,7 +24,7 @@ def slgrad_sample_weights(products, n_labelled):
         Total weight of every task's samples; they sum to ``n_tasks``.
     relative_weights : Tensor of shape (batch_size, n_tasks)
         Every sample's weight inside its task, as a multiple of the task's
-        mean sample weight (mean 1 over a task's labelled samples, 0 for a
+        mean sample weight (mean 1 over a task's labeled samples, 0 for a
         task with no weight).
 
     Notes
@@ -53,7 +53,7 @@ def slgrad_sample_weights(products, n_labelled):
         return task_weights, torch.ones_like(raw)
     weights = raw * (n_tasks / total)
     task_weights = weights.sum(dim=0)
-    per_sample_mean = task_weights / n_labelled.to(raw).clamp(min=1)
+    per_sample_mean = task_weights / n_labeled.to(raw).clamp(min=1)
     relative = torch.where(per_sample_mean > 0, weights / per_sample_mean.clamp(min=1e-30),
                            torch.zeros_like(weights))
     return task_weights, relative
@@ -114,8 +114,8 @@ class SLGrad(WeightingStrategy):
 
     def weigh(self, step):
         products = step.sample_gradient_products(step.main_gradient("heldout"))
-        n_labelled = step.labelled.to(products.device)
-        task_weights, relative = slgrad_sample_weights(products, n_labelled)
-        gains = step.learning_rate * products.sum(dim=0) / n_labelled.clamp(min=1)
+        n_labeled = step.labeled.to(products.device)
+        task_weights, relative = slgrad_sample_weights(products, n_labeled)
+        gains = step.learning_rate * products.sum(dim=0) / n_labeled.clamp(min=1)
         return Decision(task_weights.to(step.losses), gains=gains.detach(),
                         sample_weights=relative)

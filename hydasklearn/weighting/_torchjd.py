@@ -122,7 +122,7 @@ class TorchJDAggregator(WeightingStrategy):
 
     def weigh(self, step):
         aggregation = _aggregation_module()
-        active = torch.nonzero(step.labelled > 0).flatten().to(step.losses.device)
+        active = torch.nonzero(step.labeled > 0).flatten().to(step.losses.device)
         with torch.no_grad():
             if isinstance(self.aggregator_, aggregation.GramianWeightedAggregator):
                 gramian = step.gramian[active][:, active].detach()

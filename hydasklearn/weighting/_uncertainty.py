@@ -99,6 +99,6 @@ class UncertaintyWeighting(WeightingStrategy):
         weights = self.factors_ * torch.exp(-self.log_variances_)
         losses = step.losses.detach().cpu().float()
         gradient = uncertainty_objective_gradient(self.log_variances_, losses, self.factors_)
-        present = (step.labelled.cpu() > 0) & torch.isfinite(gradient)
+        present = (step.labeled.cpu() > 0) & torch.isfinite(gradient)
         self.log_variances_ = self._learned.step(torch.where(present, gradient, 0.0)).clone()
         return Decision(weights.to(step.losses.device))

@@ -70,15 +70,15 @@ def test_sample_products_add_up_to_the_task_gradients_along_the_direction(make_s
     products = step.sample_gradient_products(direction)
     assert products.shape == (10, 3)
     assert (products[torch.isnan(step.y)] == 0).all()
-    # L_k is the (weighted) mean of its labelled samples' losses.
+    # L_k is the (weighted) mean of its labeled samples' losses.
     torch.testing.assert_close(products.sum(dim=0) / step.label_totals,
                                step.shared_gradients @ direction)
 
 
-def test_per_sample_losses_are_zero_where_unlabelled_and_average_to_the_task_losses(make_step):
+def test_per_sample_losses_are_zero_where_unlabeled_and_average_to_the_task_losses(make_step):
     module, step = make_step()
     losses = per_sample_task_losses(module.forward_heads(step.representation), step.y,
                                     step.criterion.task_kinds)
     assert (losses[torch.isnan(step.y)] == 0).all()
-    torch.testing.assert_close(losses.sum(dim=0) / step.labelled, step.losses)
+    torch.testing.assert_close(losses.sum(dim=0) / step.labeled, step.losses)
     torch.testing.assert_close(step.sample_losses(), losses)

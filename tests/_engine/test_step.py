@@ -118,7 +118,7 @@ def test_layouts_are_built_only_when_gradients_are_needed(make_step, monkeypatch
 
     monkeypatch.setattr(step_module, "network_layouts", counted)
     module, step = make_step()
-    step.losses, step.ones(), step.labelled
+    step.losses, step.ones(), step.labeled
     assert built == []
     assert step.n_shared == 3 * 4 + 4 and step.head_tasks == [0, 0, 1, 1, 2, 2]
     step.jacobian, step.with_losses(step.losses).jacobian
@@ -138,11 +138,11 @@ def test_gradients_through_the_representation_are_the_trunks_per_task_gradients(
     assert step.gradients_through_representation(layer) is full  # once per argument pair
 
 
-def test_labelled_counts_and_label_totals_follow_missing_labels_and_row_weights(make_step):
+def test_labeled_counts_and_label_totals_follow_missing_labels_and_row_weights(make_step):
     _, step = make_step()
-    assert step.labelled.tolist() == [10, 6, 10]
+    assert step.labeled.tolist() == [10, 6, 10]
     weight = torch.linspace(0.5, 2.0, 10, dtype=torch.float64)
     _, weighted = make_step(sample_weight=weight)
-    labelled = ~torch.isnan(weighted.y[:, 1])
-    torch.testing.assert_close(weighted.label_totals[1], weight[labelled].sum())
+    labeled = ~torch.isnan(weighted.y[:, 1])
+    torch.testing.assert_close(weighted.label_totals[1], weight[labeled].sum())
     assert step.ones().tolist() == [1.0, 1.0, 1.0] and step.ones().dtype == torch.float64

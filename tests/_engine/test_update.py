@@ -87,8 +87,8 @@ def test_sample_weights_reweigh_each_tasks_samples(make_step, written_gradients)
     apply_decision(step, Decision(weights, sample_weights=sample_weights))
     got = written_gradients(module)
     module, step = make_step()
-    labelled = (~torch.isnan(step.y)).sum(0)
-    losses = (step.sample_losses() * sample_weights).sum(0) / labelled
+    labeled = (~torch.isnan(step.y)).sum(0)
+    losses = (step.sample_losses() * sample_weights).sum(0) / labeled
     expected = torch.autograd.grad(losses @ weights, list(module.parameters()))
     for g, want in zip(got, expected):
         torch.testing.assert_close(g, want)

@@ -41,7 +41,7 @@ def test_cross_validation_with_a_rare_auxiliary_label_scores_every_fold():
     assert not np.isnan(scores).any() and (scores > 0.7).all()
     degenerate = [w for w in caught if w.category is DegenerateTaskWarning]
     assert len(degenerate) == 1  # the fold that trains without the positives
-    assert "'rare' has a single distinct label (0.0 in all 320 labelled rows)" in str(
+    assert "'rare' has a single distinct label (0.0 in all 320 labeled rows)" in str(
         degenerate[0].message)
 
 

@@ -108,7 +108,7 @@ def test_hidden_layer_sizes_is_ignored_and_activation_applies_to_the_heads():
     assert not np.array_equal(relu.predict_proba(X), tanh.predict_proba(X))
 
 
-def test_the_trunk_keeps_its_own_initialisation_drawn_under_the_seed():
+def test_the_trunk_keeps_its_own_initialization_drawn_under_the_seed():
     X, y = _data()
     model = HydaMultiTaskClassifier(trunk=ResidualTrunk, max_iter=1, random_state=3)
     model.fit(X, y)
@@ -117,7 +117,7 @@ def test_the_trunk_keeps_its_own_initialisation_drawn_under_the_seed():
     for (name, p), (_, q) in zip(model.net_.module_.named_parameters(),
                                  again.net_.module_.named_parameters()):
         assert torch.equal(p, q), name
-    # The LayerNorm keeps torch's own initialisation: weight 1 before training.
+    # The LayerNorm keeps torch's own initialization: weight 1 before training.
     untrained = HydaMultiTaskClassifier(trunk=ResidualTrunk, random_state=3,
                                         learning_rate_init=1e-12, max_iter=1).fit(X, y)
     np.testing.assert_allclose(untrained.net_.module_.trunk.module.norm.weight.detach(), 1.0)
@@ -275,7 +275,7 @@ def test_categorical_embeddings_sit_in_front_of_the_trunk():
     pd = pytest.importorskip("pandas")
     X, y = _data()
     frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(5)])
-    frame["colour"] = pd.Categorical(np.array(["red", "green", "blue"])[np.arange(len(X)) % 3])
+    frame["color"] = pd.Categorical(np.array(["red", "green", "blue"])[np.arange(len(X)) % 3])
     model = HydaMultiTaskClassifier(trunk=ResidualTrunk, **FIT).fit(frame, y)
     trunk = model.net_.module_.trunk
     embedding = trunk.embedding

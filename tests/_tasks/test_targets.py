@@ -90,7 +90,7 @@ def test_build_tasks_encodes_classes_and_standardizes_regression():
     np.testing.assert_allclose([present.mean(), present.std()], [0.0, 1.0], atol=1e-6)
     regression = tasks[2]
     np.testing.assert_allclose(regression.decode(present[:, None]), [10.0, 20.0, 30.0], rtol=1e-6)
-    assert [t.n_labelled for t in tasks] == [4, 3, 3]
+    assert [t.n_labeled for t in tasks] == [4, 3, 3]
 
 
 def test_declared_aux_types_override_inference():

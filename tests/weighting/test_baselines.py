@@ -40,7 +40,7 @@ except ImportError:
 BASELINES = ["gcs", "olaux", "gradnorm", "uncertainty", "dwa", "pcgrad", "slgrad", "torchjd"]
 
 
-def stub_step(shared_gradients, losses=None, labelled=None, learning_rate=0.1,
+def stub_step(shared_gradients, losses=None, labeled=None, learning_rate=0.1,
               last_layer=slice(None), dtype=torch.float64):
     """What gradient-based strategies read of a TrainingStep, with chosen numbers."""
     shared = torch.as_tensor(shared_gradients, dtype=dtype)
@@ -50,7 +50,7 @@ def stub_step(shared_gradients, losses=None, labelled=None, learning_rate=0.1,
         shared_gradients=shared,
         gramian=shared @ shared.T,
         losses=torch.ones(n_tasks) if losses is None else torch.as_tensor(losses),
-        labelled=torch.full((n_tasks,), 4) if labelled is None else torch.as_tensor(labelled),
+        labeled=torch.full((n_tasks,), 4) if labeled is None else torch.as_tensor(labeled),
         learning_rate=learning_rate,
         last_shared_layer_slice=last_layer,
         ones=lambda: torch.ones(n_tasks, dtype=dtype),
@@ -65,7 +65,7 @@ def started(strategy, task_types):
 # --------------------------------------------------------------------------- GCS
 @pytest.mark.parametrize("weighted, gate", [(False, 1.0), (True, 2 ** -0.5)])
 def test_gcs_gates_each_auxiliary_gradient_on_its_cosine_with_the_main(weighted, gate):
-    # g1 at 45 degrees of g0 (cos 0.707), g2 at 135 degrees (cos -0.707), g3 unlabelled (zero).
+    # g1 at 45 degrees of g0 (cos 0.707), g2 at 135 degrees (cos -0.707), g3 unlabeled (zero).
     g = [[2.0, 0.0, 0.0], [1.0, 1.0, 0.0], [-1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
     strategy = started(GradientCosineSimilarity(weighted=weighted), ["binary"] * 4)
     step = stub_step(g)
@@ -115,7 +115,7 @@ def test_gradnorm_weight_gradient_by_hand():
     assert gradient.tolist() == [-1.0, 3.0]
 
 
-def test_gradnorm_adam_steps_and_renormalisation_by_hand():
+def test_gradnorm_adam_steps_and_renormalization_by_hand():
     strategy = started(GradNorm(asymmetry=1.5, learning_rate=0.1), ["binary", "binary"])
     # Only the first column is the "last shared layer": norms (1, 3), whatever column 2 holds.
     g = [[1.0, 100.0], [3.0, -50.0]]
@@ -131,10 +131,10 @@ def test_gradnorm_adam_steps_and_renormalisation_by_hand():
     np.testing.assert_allclose(strategy.weights_, [1.1 - 1 / 190, 0.9 + 1 / 190], rtol=1e-5)
 
 
-def test_gradnorm_renormalises_to_n_tasks_and_skips_unlabelled_tasks():
+def test_gradnorm_renormalizes_to_n_tasks_and_skips_unlabeled_tasks():
     strategy = started(GradNorm(learning_rate=0.5), ["binary", "binary", "regression"])
     g = [[1.0], [3.0], [0.0]]
-    strategy.weigh(stub_step(g, losses=[1.0, 1.0, 0.0], labelled=[4, 4, 0]))
+    strategy.weigh(stub_step(g, losses=[1.0, 1.0, 0.0], labeled=[4, 4, 0]))
     # Task 2 has no label and no initial loss: it sits out; the others move by 0.5, then
     # the three weights (1.5, 0.5, 1.0) are rescaled to sum to 3 (they already do).
     np.testing.assert_allclose(strategy.weights_, [1.5, 0.5, 1.0], rtol=1e-6)
@@ -145,9 +145,9 @@ def test_gradnorm_renormalises_to_n_tasks_and_skips_unlabelled_tasks():
 def test_uncertainty_weights_and_closed_form_update_by_hand():
     strategy = started(UncertaintyWeighting(learning_rate=0.1),
                        ["binary", "regression", "multiclass"])
-    first = strategy.weigh(stub_step(np.eye(3), losses=[2.0, 4.0, 0.0], labelled=[4, 4, 0]))
+    first = strategy.weigh(stub_step(np.eye(3), losses=[2.0, 4.0, 0.0], labeled=[4, 4, 0]))
     np.testing.assert_allclose(first.weights, [1.0, 0.5, 1.0])
-    # d/ds (c e^{-s} L + s) at s = 0: 1 - (2, 2, 0) -> (-1, -1, 1), but task 2 is unlabelled
+    # d/ds (c e^{-s} L + s) at s = 0: 1 - (2, 2, 0) -> (-1, -1, 1), but task 2 is unlabeled
     # and sits out. Adam's first step is lr * sign: s = (0.1, 0.1, 0).
     np.testing.assert_allclose(strategy.log_variances_, [0.1, 0.1, 0.0], rtol=1e-6)
     second = strategy.weigh(stub_step(np.eye(3), losses=[2.0, 4.0, 1.0]))
@@ -155,7 +155,7 @@ def test_uncertainty_weights_and_closed_form_update_by_hand():
 
 
 def test_uncertainty_log_variances_converge_to_the_optimum():
-    # The minimiser of c e^{-s} L + s is s = log(c L): log 3 (binary), log 1.5 (regression).
+    # The minimizer of c e^{-s} L + s is s = log(c L): log 3 (binary), log 1.5 (regression).
     strategy = started(UncertaintyWeighting(learning_rate=0.05), ["binary", "regression"])
     for _ in range(2000):
         strategy.weigh(stub_step(np.eye(2), losses=[3.0, 3.0]))
@@ -284,9 +284,9 @@ def test_slgrad_update_is_the_gradient_of_the_sample_weighted_loss():
     apply_decision(step, decision)
     trunk_gradient = torch.cat([p.grad.reshape(-1) for p in module.trunk.parameters()])
     np.testing.assert_allclose(trunk_gradient, expected_trunk, atol=1e-10)
-    # Gains: eta <grad L_k, g_val>, L_k the mean over the task's labelled samples.
-    n_labelled = (~torch.isnan(step.y)).sum(dim=0)
-    expected_gains = 0.1 * (per_sample @ main_heldout).sum(0) / n_labelled
+    # Gains: eta <grad L_k, g_val>, L_k the mean over the task's labeled samples.
+    n_labeled = (~torch.isnan(step.y)).sum(dim=0)
+    expected_gains = 0.1 * (per_sample @ main_heldout).sum(0) / n_labeled
     np.testing.assert_allclose(decision.gains, expected_gains, atol=1e-10)
 
 
@@ -341,11 +341,11 @@ def test_torchjd_missing_raises_an_import_error_naming_the_extra(monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["upgrad", "mgda", "graddrop"])
-def test_torchjd_aggregates_the_labelled_tasks_shared_gradients(name):
+def test_torchjd_aggregates_the_labeled_tasks_shared_gradients(name):
     aggregation = pytest.importorskip("torchjd.aggregation")
     g = torch.tensor([[-4.0, 1.0, 1.0], [6.0, 1.0, 1.0], [0.0, 0.0, 0.0]])
     torch.manual_seed(0)
-    step = stub_step(g, labelled=[4, 4, 0], dtype=torch.float32)
+    step = stub_step(g, labeled=[4, 4, 0], dtype=torch.float32)
     decision = started(TorchJDAggregator(name), ["binary"] * 3).weigh(step)
     assert decision.head_weights.tolist() == [1.0, 1.0, 1.0]
     torch.manual_seed(0)
@@ -354,7 +354,7 @@ def test_torchjd_aggregates_the_labelled_tasks_shared_gradients(name):
     np.testing.assert_allclose(decision.trunk_gradient, expected, rtol=1e-4, atol=1e-6)
     if name == "graddrop":  # not a weighted combination: ones are recorded
         assert decision.weights.tolist() == [1.0, 1.0, 1.0]
-    else:  # the effective trunk weights, 0 for the unlabelled task
+    else:  # the effective trunk weights, 0 for the unlabeled task
         assert decision.weights[2] == 0
         np.testing.assert_allclose(decision.weights @ g, expected, rtol=1e-4, atol=1e-6)
 

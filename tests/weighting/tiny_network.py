@@ -93,8 +93,8 @@ def hand_shared_gradients(module, X, y):
     """g_k = dL_k / d(a, b), shape (3, 3): columns a_1, a_2, b."""
     h, outputs = hand_forward(module, X)
     _, _, c, _ = parameters_of(module)
-    labelled = (~torch.isnan(y)).sum(0).clamp(min=1)
-    r = residuals(outputs, y) * c / labelled  # dL_k / dh_i
+    labeled = (~torch.isnan(y)).sum(0).clamp(min=1)
+    r = residuals(outputs, y) * c / labeled  # dL_k / dh_i
     dz = r * (1 - h[:, None] ** 2)
     return torch.cat([dz.T @ X, dz.sum(0)[:, None]], dim=1)
 
@@ -103,5 +103,5 @@ def hand_representation_gradients(module, X, y):
     """dL_k / dh, shape (3, n_samples)."""
     _, outputs = hand_forward(module, X)
     _, _, c, _ = parameters_of(module)
-    labelled = (~torch.isnan(y)).sum(0).clamp(min=1)
-    return (residuals(outputs, y) * c / labelled).T
+    labeled = (~torch.isnan(y)).sum(0).clamp(min=1)
+    return (residuals(outputs, y) * c / labeled).T

@@ -261,7 +261,7 @@ def test_a_noise_task_weighs_clearly_less_than_a_related_task():
 
 
 def test_a_related_task_weighs_most_early_in_training():
-    # Claim (i): once the trunk has learnt the features both tasks share, the
+    # Claim (i): once the trunk has learned the features both tasks share, the
     # related task's steps add little for the main task.
     X, y, _ = make_auxiliary_tasks(n_samples=1000, n_features=10,
                                    aux_relations=("related", "noise"), random_state=0)
