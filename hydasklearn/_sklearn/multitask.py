@@ -31,6 +31,7 @@ from .fit_inputs import (
     training_datasets,
     validated_X,
 )
+from .fitted_records import training_records
 from .history import training_history
 from .prediction import PredictionMixin
 from .task_report import estimator_task_report
@@ -278,52 +279,23 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
             self.__dict__.pop(name, None)
 
     def _record_training(self, epochs_run):
-        history = self.net_.history
         self.task_names_ = [t.name for t in self._tasks]
         self.task_types_ = dict(zip(self.task_names_, [t.kind for t in self._tasks]))
-        self.n_iter_ = len(history)
-        self.loss_curve_ = list(history[:, "train_loss"])
-        epoch_losses = np.array(history[:, "train_task_losses"])
-        self.task_loss_curves_ = {name: epoch_losses[:, k]
-                                  for k, name in enumerate(self.task_names_)}
-        steps = [b for epoch in history for b in epoch["batches"] if "task_weights" in b]
-        self.weight_history_ = np.array([b["task_weights"] for b in steps])
-        self.gain_history_ = np.array([b["task_gains"] for b in steps])
-        if any("valid_loss" in epoch for epoch in history):
-            # NaN for epochs without validation (those of partial_fit).
-            self.validation_loss_curve_ = [epoch.get("valid_loss", np.nan) for epoch in history]
-        self._record_validation_scores(history)
+        early_stopping = self._fit_params["early_stopping"]
+        callbacks = dict(self.net_.callbacks_)
+        vars(self).update(training_records(
+            self.net_.history, self.task_names_, early_stopping=early_stopping,
+            scored_by_loss=isinstance(self.scoring, str) and self.scoring == "loss",
+            best_epoch=callbacks["early_stopping"].best_epoch_ if early_stopping else None))
         if self._main_kind == "classification":
             self.classes_ = self._tasks[0].classes
-        diverged = dict(self.net_.callbacks_)["divergence_guard"].message
+        diverged = callbacks["divergence_guard"].message
         if diverged:
             warnings.warn(diverged, DivergenceWarning, stacklevel=3)
         elif epochs_run >= self.max_iter:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and the "
                 "optimization has not converged yet.", ConvergenceWarning)
-
-    def _record_validation_scores(self, history):
-        """``validation_scores_`` and ``best_validation_score_``, as in ``MLPClassifier``.
-
-        Set (per epoch, NaN for epochs without validation) after a fit with
-        early stopping, else None. With ``scoring="loss"`` the score is the
-        main task's validation loss negated, so that higher is better for
-        every ``scoring``; the best score is the one of the epoch whose
-        parameters early stopping restored.
-        """
-        if not self._fit_params["early_stopping"]:
-            self.validation_scores_ = self.best_validation_score_ = None
-            return
-        key, sign = ("valid_loss", -1.0) if self._scored_by_loss() else ("valid_score", 1.0)
-        self.validation_scores_ = [sign * epoch[key] if key in epoch else np.nan
-                                   for epoch in history]
-        best_epoch = dict(self.net_.callbacks_)["early_stopping"].best_epoch_
-        self.best_validation_score_ = (self.validation_scores_[best_epoch - 1]
-                                       if best_epoch >= 1 else np.nan)
-
-    def _scored_by_loss(self):
-        return isinstance(self.scoring, str) and self.scoring == "loss"
 
     def training_history(self, level="step"):
         """Training records as a pandas DataFrame, for notebook analysis.

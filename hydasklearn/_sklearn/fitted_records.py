@@ -1,0 +1,69 @@
+"""The fitted attributes that summarize training, read from the skorch net's history.
+
+The net records, per epoch, the mean losses and, per optimizer step, the
+task weights and gains (see :class:`~hydasklearn._backend.net.MultiTaskNet`);
+this module turns them into the estimators' ``loss_curve_``,
+``weight_history_``, ``validation_scores_`` and the like. It reads the
+history and changes nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def training_records(history, task_names, *, early_stopping, scored_by_loss, best_epoch):
+    """The fitted attributes of one fit's history, by attribute name.
+
+    Parameters
+    ----------
+    history : skorch.History
+    task_names : list of str
+    early_stopping : bool
+        Whether the fit held out a validation split and stopped on it.
+    scored_by_loss : bool
+        Whether early stopping watched the main task's validation loss
+        (``scoring="loss"``) rather than a score.
+    best_epoch : int or None
+        The epoch (1-based) whose parameters early stopping restored.
+
+    Returns
+    -------
+    dict
+        ``n_iter_``, ``loss_curve_``, ``task_loss_curves_``,
+        ``weight_history_``, ``gain_history_``, ``validation_scores_``,
+        ``best_validation_score_`` and, when any epoch was validated,
+        ``validation_loss_curve_`` (NaN for epochs without validation,
+        those of ``partial_fit``).
+    """
+    epoch_losses = np.array(history[:, "train_task_losses"])
+    steps = [b for epoch in history for b in epoch["batches"] if "task_weights" in b]
+    records = {
+        "n_iter_": len(history),
+        "loss_curve_": list(history[:, "train_loss"]),
+        "task_loss_curves_": {name: epoch_losses[:, k] for k, name in enumerate(task_names)},
+        "weight_history_": np.array([b["task_weights"] for b in steps]),
+        "gain_history_": np.array([b["task_gains"] for b in steps]),
+    }
+    if any("valid_loss" in epoch for epoch in history):
+        records["validation_loss_curve_"] = [epoch.get("valid_loss", np.nan)
+                                             for epoch in history]
+    records.update(_validation_scores(history, early_stopping, scored_by_loss, best_epoch))
+    return records
+
+
+def _validation_scores(history, early_stopping, scored_by_loss, best_epoch):
+    """``validation_scores_`` and ``best_validation_score_``, as in ``MLPClassifier``.
+
+    Per epoch (NaN for epochs without validation) after a fit with early
+    stopping, else None. With ``scoring="loss"`` the score is the main
+    task's validation loss negated, so that higher is better for every
+    ``scoring``; the best score is the one of the epoch whose parameters
+    early stopping restored.
+    """
+    if not early_stopping:
+        return {"validation_scores_": None, "best_validation_score_": None}
+    key, sign = ("valid_loss", -1.0) if scored_by_loss else ("valid_score", 1.0)
+    scores = [sign * epoch[key] if key in epoch else np.nan for epoch in history]
+    best = scores[best_epoch - 1] if best_epoch >= 1 else np.nan
+    return {"validation_scores_": scores, "best_validation_score_": best}
