@@ -111,6 +111,16 @@ def _listed_files():
             if not _is_package(path) or path.read_text(encoding="utf-8").strip()}
 
 
+#: Rooms of a few hundred lines at most: a module past this has more than one job.
+MAX_MODULE_LINES = 360
+
+
+def test_no_module_is_longer_than_a_room():
+    long = {name: n for name, path in MODULES.items()
+            if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by job): {long}"
+
+
 def test_every_module_is_on_the_architecture_page():
     named = set(_page_entries())
     missing = sorted(_listed_files() - named)
