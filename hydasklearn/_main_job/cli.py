@@ -3,7 +3,7 @@
 Run as ``python -m hydasklearn`` or ``hydasklearn``. Two built-in scenarios:
 auxiliary tasks that help (scarce, noisy main labels beside a clean related
 task) and auxiliary tasks that only hurt (noise and tasks that compete for a
-small trunk). Every method is fitted on a few seeds; the table gives the
+small trunk). Every method is fitted on five seeds; the table gives the
 mean main-task ROC AUC with its standard error, the mean fit time (measured
 after a warm-up fit of every method), and the conclusion is computed from
 the numbers.
@@ -53,7 +53,7 @@ def fit_and_score(method, X_train, y_train, X_test, y_test, max_iter, seed, trun
     return roc_auc_score(y_test[:, 0], model.predict_proba(X_test)[:, 1]), fit_time
 
 
-def compare_weightings(n_seeds=3, max_iter=30, methods=METHODS, scenarios=SCENARIOS):
+def compare_weightings(n_seeds=5, max_iter=30, methods=METHODS, scenarios=SCENARIOS):
     """Fit every method on every scenario and seed.
 
     Returns
@@ -144,7 +144,7 @@ def main(argv=None):
         prog="hydasklearn",
         description="Compare task weightings on generated problems where auxiliary tasks "
                     "help and where they hurt.")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--max-iter", type=int, default=30, help="epochs per model")
     args = parser.parse_args(argv)
     # The CLI owns its process: one torch thread is the fastest for these small
