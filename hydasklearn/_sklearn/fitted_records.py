@@ -12,20 +12,17 @@ from __future__ import annotations
 import numpy as np
 
 
-def training_records(history, task_names, *, early_stopping, scored_by_loss, best_epoch):
+def training_records(history, task_names, stopper=None):
     """The fitted attributes of one fit's history, by attribute name.
 
     Parameters
     ----------
     history : skorch.History
     task_names : list of str
-    early_stopping : bool
-        Whether the fit held out a validation split and stopped on it.
-    scored_by_loss : bool
-        Whether early stopping watched the main task's validation loss
-        (``scoring="loss"``) rather than a score.
-    best_epoch : int or None
-        The epoch (1-based) whose parameters early stopping restored.
+    stopper : skorch.callbacks.EarlyStopping or None
+        The net's early stopping on the validation split, when the fit had
+        one: what it monitored (``valid_loss``, lower is better, or
+        ``valid_score``) and the epoch whose parameters it restored.
 
     Returns
     -------
@@ -48,11 +45,11 @@ def training_records(history, task_names, *, early_stopping, scored_by_loss, bes
     if any("valid_loss" in epoch for epoch in history):
         records["validation_loss_curve_"] = [epoch.get("valid_loss", np.nan)
                                              for epoch in history]
-    records.update(_validation_scores(history, early_stopping, scored_by_loss, best_epoch))
+    records.update(_validation_scores(history, stopper))
     return records
 
 
-def _validation_scores(history, early_stopping, scored_by_loss, best_epoch):
+def _validation_scores(history, stopper):
     """``validation_scores_`` and ``best_validation_score_``, as in ``MLPClassifier``.
 
     Per epoch (NaN for epochs without validation) after a fit with early
@@ -61,9 +58,9 @@ def _validation_scores(history, early_stopping, scored_by_loss, best_epoch):
     ``scoring``; the best score is the one of the epoch whose parameters
     early stopping restored.
     """
-    if not early_stopping:
+    if stopper is None:
         return {"validation_scores_": None, "best_validation_score_": None}
-    key, sign = ("valid_loss", -1.0) if scored_by_loss else ("valid_score", 1.0)
+    key, sign = stopper.monitor, (-1.0 if stopper.lower_is_better else 1.0)
     scores = [sign * epoch[key] if key in epoch else np.nan for epoch in history]
-    best = scores[best_epoch - 1] if best_epoch >= 1 else np.nan
+    best = scores[stopper.best_epoch_ - 1] if stopper.best_epoch_ >= 1 else np.nan
     return {"validation_scores_": scores, "best_validation_score_": best}

@@ -281,12 +281,9 @@ class BaseHydaMultiTask(PredictionMixin, BaseEstimator):
     def _record_training(self, epochs_run):
         self.task_names_ = [t.name for t in self._tasks]
         self.task_types_ = dict(zip(self.task_names_, [t.kind for t in self._tasks]))
-        early_stopping = self._fit_params["early_stopping"]
         callbacks = dict(self.net_.callbacks_)
-        vars(self).update(training_records(
-            self.net_.history, self.task_names_, early_stopping=early_stopping,
-            scored_by_loss=isinstance(self.scoring, str) and self.scoring == "loss",
-            best_epoch=callbacks["early_stopping"].best_epoch_ if early_stopping else None))
+        stopper = callbacks["early_stopping"] if self._fit_params["early_stopping"] else None
+        vars(self).update(training_records(self.net_.history, self.task_names_, stopper))
         if self._main_kind == "classification":
             self.classes_ = self._tasks[0].classes
         diverged = callbacks["divergence_guard"].message
