@@ -73,6 +73,10 @@ class GainEstimator(BaseEstimator):
         """
         raise NotImplementedError
 
+    def _look_ahead_step(self, step):
+        """The look-ahead step ``eta``: the optimizer's learning rate."""
+        return step.learning_rate
+
 
 class FirstOrderGain(GainEstimator):
     """First-order gains of every task's trunk gradient: ``eta <g_k, grad M>``.
@@ -143,10 +147,6 @@ class FirstOrderGain(GainEstimator):
         if self.reference == "batch" and not self.per_unit_length:
             return eta * step.gramian[0]  # the main row of the Gramian: no further product
         return self._gains_against_reference(step, self._task_gradients(step), eta)
-
-    def _look_ahead_step(self, step):
-        """The look-ahead step ``eta``: the optimizer's learning rate."""
-        return step.learning_rate
 
     def _task_gradients(self, step):
         """Every task's gradient of the parameters the gains are measured on."""
@@ -219,9 +219,12 @@ class ExactGain(GainEstimator):
         self.data = data
         self.step_size = step_size
 
+    def _look_ahead_step(self, step):
+        """The look-ahead step ``eta``: ``step_size``, else the optimizer's learning rate."""
+        return self.step_size if self.step_size is not None else step.learning_rate
+
     def measure(self, step):
-        eta = self.step_size if self.step_size is not None else step.learning_rate
-        directions = eta * step.shared_gradients
+        directions = self._look_ahead_step(step) * step.shared_gradients
         directions = torch.cat([torch.zeros_like(directions[:1]), directions])
         losses = step.main_loss_after_steps(directions, source=self.data)
         return losses[0] - losses[1:]
@@ -269,10 +272,6 @@ class RepresentationGain(GainEstimator):
 
     def measure(self, step):
         return self.gains_from_representation(step.representation_gradients, step)
-
-    def _look_ahead_step(self, step):
-        """The look-ahead step ``eta``: the optimizer's learning rate."""
-        return step.learning_rate
 
     def gains_from_representation(self, representation_gradients, step):
         """The gains from every task's gradient at the trunk's output.
