@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -87,20 +88,27 @@ def _seed_dropout(module, generator):
                 setattr(parent, name, SeededDropout(child.p, generator))
 
 
-def _output_width(module, n_features, described):
-    """Width of ``module``'s output, from one forward pass; raise unless it is 2-D."""
+@contextmanager
+def eval_mode(module):
+    """``module`` in eval mode inside the block; every submodule's own mode restored after."""
     modes = [(m, m.training) for m in module.modules()]
     module.eval()
     try:
-        with torch.no_grad():
+        yield module
+    finally:
+        for m, training in modes:
+            m.training = training
+
+
+def _output_width(module, n_features, described):
+    """Width of ``module``'s output, from one forward pass; raise unless it is 2-D."""
+    try:
+        with eval_mode(module), torch.no_grad():
             output = module(torch.zeros(2, n_features))
     except (RuntimeError, TypeError, ValueError, IndexError) as error:
         raise ValueError(
             f"The trunk built by {described}({n_features}) fails on a float32 batch of shape "
             f"(2, {n_features}): {type(error).__name__}: {error}") from error
-    finally:
-        for m, training in modes:
-            m.training = training
     if not (isinstance(output, torch.Tensor) and output.dim() == 2 and len(output) == 2
             and output.shape[1] > 0 and output.is_floating_point()):
         shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__

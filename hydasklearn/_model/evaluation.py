@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .custom_trunk import eval_mode
 from .dropout import SeededDropout
 from .embeddings import CategoricalEmbedding
 from .network import ACTIVATIONS
@@ -74,14 +75,8 @@ def _ours(layers):
 def _evaluate_module(module, parameters, X, prefix):
     own = {name[len(prefix):]: value for name, value in parameters.items()
            if name.startswith(prefix)}
-    with _EVAL_MODE_LOCK:
-        modes = [(m, m.training) for m in module.modules()]
-        module.eval()
-        try:
-            return torch.func.functional_call(module, own, (X,))
-        finally:
-            for m, training in modes:
-                m.training = training
+    with _EVAL_MODE_LOCK, eval_mode(module):
+        return torch.func.functional_call(module, own, (X,))
 
 
 @torch.no_grad()
