@@ -63,7 +63,6 @@ def training_datasets(X, encoded, weights, seed, device, validation_fraction=Non
     return tuple(TensorDataset(X, encoded, device, weights, rows=part) for part in (train, valid))
 
 
-
 def check_trunk(hidden_layer_sizes, trunk=None):
     """Raise unless the shared trunk has at least one layer of positive width.
 

@@ -34,7 +34,7 @@ def training_records(history, task_names, stopper=None):
         those of ``partial_fit``).
     """
     epoch_losses = np.array(history[:, "train_task_losses"])
-    steps = [b for epoch in history for b in epoch["batches"] if "task_weights" in b]
+    steps = [batch for _, batch in optimizer_steps(history)]
     records = {
         "n_iter_": len(history),
         "loss_curve_": list(history[:, "train_loss"]),
@@ -47,6 +47,16 @@ def training_records(history, task_names, stopper=None):
                                              for epoch in history]
     records.update(_validation_scores(history, stopper))
     return records
+
+
+def optimizer_steps(history):
+    """``(epoch, batch record)`` of every optimizer step of ``history``, in order.
+
+    A step's record holds ``task_weights``, ``task_gains`` and
+    ``task_losses``; validation batches carry no weights.
+    """
+    return [(epoch["epoch"], batch) for epoch in history for batch in epoch["batches"]
+            if "task_weights" in batch]
 
 
 def _validation_scores(history, stopper):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from sklearn.utils.validation import check_is_fitted
 
+from .fitted_records import optimizer_steps
+
 LEVELS = ("step", "epoch")
 
 
@@ -54,12 +56,8 @@ def step_history(estimator):
     pd = _import_pandas()
     model = fitted_multitask_estimator(estimator)
     names = model.task_names_
-    rows = []
-    for epoch in model.net_.history:
-        for batch in epoch["batches"]:
-            if "task_weights" in batch:  # validation batches carry no weights
-                rows.append([epoch["epoch"], batch["train_batch_size"], *batch["task_weights"],
-                             *batch["task_gains"], *batch["task_losses"]])
+    rows = [[epoch, batch["train_batch_size"], *batch["task_weights"], *batch["task_gains"],
+             *batch["task_losses"]] for epoch, batch in optimizer_steps(model.net_.history)]
     columns = ["epoch", "batch_size"] + [f"{quantity}_{name}" for quantity in
                                          ("weight", "gain", "loss") for name in names]
     frame = pd.DataFrame(rows, columns=columns)

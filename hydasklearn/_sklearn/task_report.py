@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..weighting import EvidenceRule, HydaLearn
+from .fitted_records import optimizer_steps
 
 #: The columns of :func:`auxiliary_task_report`, in order.
 REPORT_COLUMNS = (
@@ -164,8 +165,7 @@ def estimator_task_report(model):
     rule = model.weighting_.rule_ if isinstance(model.weighting_, HydaLearn) else None
     if not isinstance(rule, EvidenceRule):
         rule = EvidenceRule()
-    step_epochs = [epoch["epoch"] for epoch in model.net_.history
-                   for batch in epoch["batches"] if "task_weights" in batch]
+    step_epochs = [epoch for epoch, _ in optimizer_steps(model.net_.history)]
     return auxiliary_task_report(model.weight_history_, model.gain_history_, model.task_names_,
                                  step_epochs, evidence=rule.evidence, release=rule.release)
 
