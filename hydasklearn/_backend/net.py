@@ -22,10 +22,9 @@ from .._engine.layout import network_layouts
 from .._engine.step import TrainingStep
 from .._engine.update import apply_decision
 from .._engine.written_backward import record_forward
-from .._model.custom_trunk import CustomTrunk
 from .._model.evaluation import evaluate_network
 from .._model.losses import split_targets
-from ..weighting import GradNorm, resolve_weighting
+from ..weighting import resolve_weighting
 from .batches import BatchIterator
 
 
@@ -76,7 +75,6 @@ class MultiTaskNet(NeuralNet):
     def initialize(self):
         super().initialize()
         self.weighting_ = resolve_weighting(self.weighting)
-        _check_last_linear_layer(self.weighting_, self.module_)
         self.weighting_.start(list(self.task_names), list(self.task_kinds),
                               random_state=self.seed)
         self.generator_ = torch.Generator().manual_seed(self.seed)
@@ -229,22 +227,6 @@ class MultiTaskNet(NeuralNet):
             y_pred = self.infer(X)
             loss = self.get_loss(y_pred, y, X=X, training=False)
         return {"loss": loss, "y_pred": y_pred}
-
-
-def _check_last_linear_layer(strategy, module):
-    """GradNorm reads the trunk's last ``nn.Linear``: a user's trunk without one is refused."""
-    if isinstance(strategy, GradNorm) and not any(
-            isinstance(layer, torch.nn.Linear) for layer in module.trunk.modules()):
-        raise ValueError(
-            "GradNorm balances the tasks' gradient norms on the trunk's last linear layer, "
-            f"but the trunk ({_trunk_name(module.trunk)}) "
-            "has no torch.nn.Linear layer; add one or choose another weighting.")
-
-
-def _trunk_name(trunk):
-    """The class name of a user's trunk (inside any wrapper), else of the trunk."""
-    users = [layer.module for layer in trunk.modules() if isinstance(layer, CustomTrunk)]
-    return type(users[0] if users else trunk).__name__
 
 
 def _overriding(callbacks, *methods):

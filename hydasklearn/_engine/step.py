@@ -16,6 +16,7 @@ from functools import cached_property
 
 import torch
 
+from .._model.network import last_linear_layer
 from .gain_data import (Batch, main_task_gradient, main_task_losses_after_steps,
                         per_sample_task_losses, sample_gradients_along)
 from .jacobian import per_task_jacobian
@@ -280,7 +281,7 @@ class TrainingStep:
 
     @cached_property
     def _last_linear(self):
-        return [m for m in self.module.trunk if isinstance(m, torch.nn.Linear)][-1]
+        return last_linear_layer(self.module.trunk)
 
     @cached_property
     def last_shared_layer_slice(self):

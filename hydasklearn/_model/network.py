@@ -40,6 +40,25 @@ def _mlp(n_inputs, layer_sizes, activation, dropout, generator, seeded):
     return layers, n_inputs
 
 
+def last_linear_layer(trunk):
+    """The trunk's last ``nn.Linear`` in its layers' order, for weightings that read it.
+
+    Raises
+    ------
+    ValueError
+        If the trunk (a user's, see ``custom_trunk.CustomTrunk``) has none.
+    """
+    linear = [layer for layer in trunk if isinstance(layer, nn.Linear)]
+    if not linear:
+        users = [layer.module for layer in trunk.modules() if isinstance(layer, CustomTrunk)]
+        name = type(users[0] if users else trunk).__name__
+        raise ValueError(
+            "This weighting reads the trunk's last linear layer (GradNorm balances the tasks' "
+            f"gradient norms there), but the trunk ({name}) has no torch.nn.Linear layer; add "
+            "one or choose another weighting.")
+    return linear[-1]
+
+
 class SharedTrunkNetwork(nn.Module):
     """Shared trunk followed by one head per task.
 
