@@ -562,6 +562,39 @@ def categorical_table(results):
 
 
 def cost_table(results):
+    """The cost suite's ``cost.csv``: each configuration's fit time against equal weighting's.
+
+    Per set-up and configuration: repeats, the median fit time, the ratio of
+    the medians, the median of the per-repeat (paired) ratios with their
+    quartiles, the ratio of the median times per epoch, the target and
+    whether the paired median meets it.
+    """
+    table = results.csv("cost.csv")
+    rows = [[row.setup, row.name, str(int(row.repeats)), f"{row.wall_median_s:.2f}",
+             _times(row.wall_ratio),
+             (f"{_times(row.paired_wall_ratio_median)} ({_times(row.paired_wall_ratio_q25)} "
+              f"to {_times(row.paired_wall_ratio_q75)})"), _times(row.epoch_ratio),
+             "-" if pd.isna(row.target) else f"<= {row.target}x",
+             "-" if pd.isna(row.target) else _met(row.meets_target)]
+            for row in table.itertuples()]
+    return csv_table(f"Fit time against equal weighting, side by side ({int(table.threads.max())} "
+                     "threads); paired: per repeat, on the same data and initialization",
+                     ["set-up", "configuration", "repeats", "median fit s", "ratio of medians",
+                      "paired ratio, median (q25 to q75)", "epoch ratio", "target", "met?"],
+                     rows)
+
+
+def _times(ratio):
+    """A ratio as "1.23x" ("-" where it is missing)."""
+    return "-" if pd.isna(ratio) else f"{ratio:.2f}x"
+
+
+def _met(value):
+    """"yes" or "no" for a verdict read from a CSV (a bool, or its text)."""
+    return "yes" if str(value).strip().lower() in ("true", "1", "1.0") else "no"
+
+
+def cost_candidates_table(results):
     """HydaLearn's fit time against equal weighting's, for candidate measurement rates."""
     table = results.csv("cost_candidates.csv")
     runs = table.groupby("name", sort=False)
@@ -579,6 +612,7 @@ TABLES = {
     "glance": glance_table,
     "categorical": categorical_table,
     "cost": cost_table,
+    "cost-candidates": cost_candidates_table,
     "task": task_table,
     "failures": failures_list,
     "lending": lending_table,

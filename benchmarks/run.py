@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the helpers next to 
 
 from _accuracy import run_accuracy  # noqa: E402
 from _categorical_suite import run_categorical  # noqa: E402
+from _cost_suite import run_cost  # noqa: E402
 from _drift_suite import run_drift  # noqa: E402
 from _grid_suite import run_grid, run_main_job  # noqa: E402
 from _options import RESULTS, add_common_arguments  # noqa: E402
@@ -58,6 +59,7 @@ SUITES = {
     "scaleout": run_scaleout,
     "revisions": run_revisions,
     "categorical": run_categorical,
+    "cost": run_cost,
 }
 
 
