@@ -36,6 +36,7 @@ from hydasklearn.weighting import (
     ExactGain,
     FirstOrderGain,
     HydaLearn,
+    LastLayerGain,
     ProportionalRule,
     RepresentationGain,
     WeightRule,
@@ -48,13 +49,20 @@ from hydasklearn.weighting._hydalearn._arithmetic import (
 )
 
 #: The keyword options of a HydaLearn configuration, with the value each takes when a
-#: label leaves it out (the package default's values, where the package has the option).
+#: label leaves it out: the terms every recorded label is read in, so they never change
+#: (they are the package default of release 0.1: first-order gains of the whole trunk
+#: per unit length, on every second step).
 OPTION_DEFAULTS = dict(
     approximation="first_order", gain_data="auto", step_size=None, normalization="sum",
     smoothing=0.99, min_main_weight=0.0, max_main_weight=None, gain_every=2, unit_length=True,
     rule="evidence", evidence=2.0, reference_momentum=0.9, hysteresis=True, release=3.0,
     auxiliary_weight=1.0, main_evidence=2.0, keep_auxiliary_share=True, gain_ratio=0.0,
     weigh_heads=False, warm_up=5)
+
+#: The package's default in those terms: ``hydalearn_from_options(**PACKAGE_DEFAULT)``
+#: is ``HydaLearn()``.
+PACKAGE_DEFAULT = {**OPTION_DEFAULTS, "approximation": "last_layer", "unit_length": False,
+                   "gain_every": 3}
 
 _POSITIVE_OR_NONE = [Interval(Real, 0, None, closed="neither"), None]
 
@@ -112,6 +120,9 @@ def _gain(o):
     if approximation == "first_order" and source in ("previous", "batch") and (
             o["step_size"] is None):
         return FirstOrderGain(reference=source, per_unit_length=o["unit_length"])
+    if approximation == "last_layer" and source in ("previous", "batch") and (
+            o["step_size"] is None and not o["unit_length"]):
+        return LastLayerGain(reference=source)
     return ReferenceGain(reference=source, per_unit_length=o["unit_length"],
                          layers="last" if approximation == "last_layer" else "all",
                          reference_momentum=o["reference_momentum"], step_size=o["step_size"])

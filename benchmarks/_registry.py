@@ -460,7 +460,7 @@ def hydalearn_default_options():
     """HydaLearn's package default as keyword options, the terms of the grid's labels."""
     import _hydalearn_options
 
-    options = getattr(_hydalearn_options, "OPTION_DEFAULTS", None)
+    options = getattr(_hydalearn_options, "PACKAGE_DEFAULT", None)
     if options is None:
         options = {key: value for key, value in HydaLearn().get_params().items()
                    if isinstance(value, (str, int, float, bool, type(None)))}

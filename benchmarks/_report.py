@@ -38,7 +38,7 @@ OUTPUT_TAIL = 25
 #: The variants of the HydaLearn grid shown by default: the package default, the default
 #: without the warm-up, without the hold and the shared auxiliary weight either, the paper's
 #: rule, and the paper's rule on held-out gains; ``run.py grid --table`` prints every variant.
-GRID_VARIANTS = ("hydalearn", "hydalearn:warm_up=0",
+GRID_VARIANTS = ("hydalearn", "hydalearn:gain_every=2", "hydalearn:warm_up=0",
                  "hydalearn:main_evidence=None,keep_auxiliary_share=False,warm_up=0",
                  "hydalearn-paper", "heldout")
 GRID_BASELINES = ("single-task", "equal")
@@ -509,7 +509,7 @@ def scaling_tasks_table(results):
                                  zip(seconds.loc[n], ratio.loc[n]))] for n in ratio.index])
 
 
-def grid_table(results, variants=None):
+def grid_table(results, *variants):
     """The HydaLearn grid: per set-up, each variant's paired difference to the better baseline.
 
     Mean ± standard error over the seeds of the per-seed difference to the
@@ -520,12 +520,12 @@ def grid_table(results, variants=None):
     Parameters
     ----------
     results : Results
-    variants : str, optional
-        Comma-separated variant names (default :data:`GRID_VARIANTS`); those
-        not in ``grid.csv`` are left out.
+    *variants : str
+        Variant names, one per argument (labels hold commas; default
+        :data:`GRID_VARIANTS`); those not in ``grid.csv`` are left out.
     """
     scores = results.grid
-    wanted = GRID_VARIANTS if variants is None else [v.strip() for v in variants.split(",")]
+    wanted = variants or GRID_VARIANTS
     shown = [v for v in wanted if any(v in by_variant for by_variant in scores.values())]
     kinds = ["help", "hurt", "mixed"]  # a set-up's kind leads its name: "hurt: 3 noise, ..."
     order = sorted(scores, key=lambda setup: kinds.index(setup_kind(setup))

@@ -20,6 +20,7 @@ from .._model.network import last_linear_layer
 from .gain_data import (Batch, main_task_gradient, main_task_losses_after_steps,
                         per_sample_task_losses, sample_gradients_along)
 from .jacobian import per_task_jacobian
+from .last_layer import LastLayerGradients
 from .layout import ParameterLayout, network_layouts
 from .representation import gradients_at_representation, head_readers, through_trunk
 
@@ -98,13 +99,10 @@ class TrainingStep:
         -------
         bool
         """
-        held = {"jacobian": self._jacobian, "gramian": self._gramian,
-                "representation_gradients": self._representation_gradients,
-                "head_gradients": self._head_gradients}
-        if quantity not in held:
+        if quantity not in GRADIENT_QUANTITIES:
             raise ValueError(f"Unknown quantity {quantity!r}; expected one of "
                              f"{GRADIENT_QUANTITIES}.")
-        return held[quantity] is not None
+        return getattr(self, "_" + quantity) is not None
 
     def store_representation_gradients(self, per_task, head_gradients=None):
         """Keep the results of a backward pass that stopped at (or passed) the representation.
@@ -273,15 +271,32 @@ class TrainingStep:
         Tensor of shape (n_tasks, n_values), or a pair of them when ``halves``.
         """
         if (layer, halves) not in self._through_representation:
-            layout = (ParameterLayout(self._last_linear.named_parameters()) if layer == "last"
-                      else self.trunk_layout)
+            layout = self._last_layer_layout if layer == "last" else self.trunk_layout
             self._through_representation[layer, halves] = through_trunk(
                 self.representation, self.representation_gradients, layout, halves)
         return self._through_representation[layer, halves]
 
     @cached_property
+    def last_layer(self):
+        """The trunk's last linear layer's per-task gradients, read through inner products.
+
+        A :class:`~hydasklearn._engine.last_layer.LastLayerGradients`: each head is
+        passed back for its own task, the trunk's layers not at all. A trunk
+        with no linear layer counts as one layer (its per-task Jacobian).
+        """
+        try:
+            layout = self._last_layer_layout
+        except ValueError:  # no nn.Linear in the trunk
+            return LastLayerGradients(self, self.trunk_layout, rows=self.shared_gradients)
+        return LastLayerGradients(self, layout)
+
+    @cached_property
     def _last_linear(self):
         return last_linear_layer(self.module.trunk)
+
+    @cached_property
+    def _last_layer_layout(self):
+        return ParameterLayout(self._last_linear.named_parameters())
 
     @cached_property
     def last_shared_layer_slice(self):
@@ -294,8 +309,7 @@ class TrainingStep:
         0 where unlabeled; times the user's row weight where one was given.
         ``outputs`` defaults to the heads' outputs on the representation.
         """
-        if outputs is None:
-            outputs = self.module.forward_heads(self.representation)
+        outputs = self.module.forward_heads(self.representation) if outputs is None else outputs
         return per_sample_task_losses(outputs, self.y, self.criterion.task_kinds,
                                       self.sample_weight)
 
@@ -310,16 +324,7 @@ class TrainingStep:
         return self._heldout_batch
 
     def gain_data(self, source):
-        """``(X, y, sample_weight)`` on which main-task gains are measured.
-
-        Parameters
-        ----------
-        source : {"batch", "heldout"}
-
-        Returns
-        -------
-        Batch
-        """
+        """The :class:`Batch` main-task gains are measured on: ``"batch"`` or ``"heldout"``."""
         if source == "batch":
             return Batch(self.X, self.y, self.sample_weight)
         if source == "heldout":
@@ -327,31 +332,21 @@ class TrainingStep:
         raise ValueError(f"Unknown gain data {source!r}; expected 'batch' or 'heldout'.")
 
     def main_gradient(self, source="heldout"):
-        """Gradient of the main-task loss on the gain data w.r.t. the shared parameters.
-
-        See :func:`~hydasklearn._engine.gain_data.main_task_gradient`; on
-        ``source="batch"``, row 0 of :attr:`shared_gradients`.
-        """
+        """The main-task gradient of the shared parameters on the gain data (see
+        :func:`~hydasklearn._engine.gain_data.main_task_gradient`)."""
         if source == "batch":
             return self.shared_gradients[0]
         return main_task_gradient(self.module, self.criterion, self.trunk_layout,
                                   self.gain_data(source))
 
     def main_loss_after_steps(self, directions, source="batch"):
-        """Main-task loss on the gain data after moving the trunk by ``-direction``.
-
-        ``directions`` has shape (n_directions, n_shared); ``source`` is
-        "batch" or "heldout". See
-        :func:`~hydasklearn._engine.gain_data.main_task_losses_after_steps`.
-        """
+        """Main-task loss on the gain data after each step ``-direction`` (n_directions,
+        n_shared); see :func:`~hydasklearn._engine.gain_data.main_task_losses_after_steps`."""
         return main_task_losses_after_steps(
             self.module, self.criterion, self.trunk_layout, directions, self.gain_data(source))
 
     def sample_gradient_products(self, direction):
-        """Inner product of every sample's task gradient with a trunk direction.
-
-        Shape (batch_size, n_tasks) for a ``direction`` of shape (n_shared,).
-        See :func:`~hydasklearn._engine.gain_data.sample_gradients_along`.
-        """
+        """Every sample's task gradients dotted with a trunk ``direction``: (batch, n_tasks);
+        see :func:`~hydasklearn._engine.gain_data.sample_gradients_along`."""
         return sample_gradients_along(self.module, self.criterion, self.trunk_layout,
                                       self.gain_data("batch"), direction)

@@ -137,9 +137,10 @@ def network_jacobian(module, record, losses):
 def _backward(layers, x, outputs, gradient, gradients, need_input=True):
     """Pass ``gradient`` (shape (batch, n_rows, width)) back through ``layers``.
 
-    Fills ``gradients`` (parameter -> rows) and returns the gradient at the
-    input ``x`` (None when not ``need_input``). Batch first, so that every
-    matrix product reads the gradient as it lies, with no transposed copy.
+    Fills ``gradients`` (parameter -> rows; None: no parameter's gradient is
+    computed) and returns the gradient at the input ``x`` (None when not
+    ``need_input``). Batch first, so that every matrix product reads the
+    gradient as it lies, with no transposed copy.
     """
     inputs = [x] + outputs[:-1]
     batch, n_rows = gradient.shape[:2]
@@ -147,11 +148,12 @@ def _backward(layers, x, outputs, gradient, gradients, need_input=True):
         layer, inputs_here = layers[index], inputs[index].detach()
         if isinstance(layer, nn.Linear):
             # All rows at once: (n_rows * out, batch) @ (batch, in), the first a transposed view.
-            flat = gradient.reshape(batch, n_rows * layer.out_features)
-            gradients[layer.weight] = (flat.T @ inputs_here).view(
-                n_rows, layer.out_features, layer.in_features)
-            if layer.bias is not None:
-                gradients[layer.bias] = gradient.sum(dim=0)
+            if gradients is not None:
+                flat = gradient.reshape(batch, n_rows * layer.out_features)
+                gradients[layer.weight] = (flat.T @ inputs_here).view(
+                    n_rows, layer.out_features, layer.in_features)
+                if layer.bias is not None:
+                    gradients[layer.bias] = gradient.sum(dim=0)
             if index == 0 and not need_input:
                 return None
             gradient = (gradient.reshape(batch * n_rows, -1) @ layer.weight.detach()).view(
@@ -161,3 +163,67 @@ def _backward(layers, x, outputs, gradient, gradients, need_input=True):
                                                  outputs[index].detach().unsqueeze(1))
         # inactive dropout: the identity
     return gradient
+
+
+def last_linear_scale(module, record):
+    """How the trunk's layers after its last linear layer scale a gradient, and that layer's input.
+
+    Those layers are elementwise, so the gradient at the last linear
+    layer's output ``z`` is the gradient at the trunk's output times their
+    derivative at the recorded values: ``dL/dz = s * dL/dh``.
+
+    Parameters
+    ----------
+    module : SharedTrunkNetwork
+    record : tuple
+        What :func:`record_forward` returned for the batch.
+
+    Returns
+    -------
+    tuple or None
+        ``(s, inputs)``: ``s`` of shape (batch_size, out_features) and the
+        layer's input, of shape (batch_size, in_features); None where the
+        trunk has no linear layer.
+    """
+    X, trunk_outputs, _ = record
+    linear = [index for index, layer in enumerate(module.trunk) if isinstance(layer, nn.Linear)]
+    if not linear:
+        return None
+    last = linear[-1]
+    with torch.no_grad():
+        ones = torch.ones_like(trunk_outputs[-1]).unsqueeze(1)
+        scale = _backward(module.trunk[last + 1:], trunk_outputs[last], trunk_outputs[last + 1:],
+                          ones, None)[:, 0]
+    inputs = X if last == 0 else trunk_outputs[last - 1]
+    return scale, inputs.detach()
+
+
+def gradients_at_representation(module, record, losses):
+    """Every task's gradient at the trunk's output, passed back through its own head only.
+
+    Nothing is written into ``.grad`` and the losses' graph is kept.
+
+    Parameters
+    ----------
+    module : SharedTrunkNetwork
+    record : tuple
+        What :func:`record_forward` returned for the batch.
+    losses : Tensor of shape (n_tasks,)
+        The task losses computed from the recorded outputs.
+
+    Returns
+    -------
+    Tensor of shape (n_tasks, batch_size, width), or None
+        None where an output does not reach its loss.
+    """
+    _, trunk_outputs, head_outputs = record
+    outputs = [each[-1] for each in head_outputs]
+    output_gradients = torch.autograd.grad(losses, outputs, grad_outputs=torch.ones_like(losses),
+                                           retain_graph=True, allow_unused=True)
+    if any(gradient is None for gradient in output_gradients):
+        return None
+    representation = trunk_outputs[-1]
+    with torch.no_grad():
+        return torch.stack([_backward(head, representation, recorded, gradient[:, None], None)[:, 0]
+                            for head, recorded, gradient in zip(module.heads, head_outputs,
+                                                                output_gradients)])

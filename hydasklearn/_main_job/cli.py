@@ -130,7 +130,7 @@ def conclusion(results, method="hydalearn"):
     for scenario, per_method in results.items():
         better, difference = difference_to_better(per_method, method)
         error = standard_error(difference)
-        kept += difference.mean() >= -error
+        kept += difference.mean() >= -error - 1e-12  # a tie (rounding apart) counts
         parts.append(f"{scenario}: {difference.mean():+.4f} ± {error:.4f} vs {better}")
     n_seeds = len(next(iter(next(iter(results.values())).values()))["auc"])
     return (f"{method} is at least the better of single-task and equal weighting, within one "

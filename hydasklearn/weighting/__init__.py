@@ -3,8 +3,8 @@
 Every strategy is a :class:`WeightingStrategy`; the estimators accept one as
 ``weighting``, or its name (see :data:`STRATEGIES`), or a list of static
 weights. :class:`HydaLearn` is composed of a gain part
-(:class:`FirstOrderGain`, :class:`ExactGain`, :class:`RepresentationGain`)
-and a rule part (:class:`EvidenceRule`, :class:`ProportionalRule`).
+(:class:`LastLayerGain`, :class:`FirstOrderGain`, :class:`ExactGain`,
+:class:`RepresentationGain`) and a rule part (:class:`EvidenceRule`, :class:`ProportionalRule`).
 """
 
 from sklearn.base import clone
@@ -19,6 +19,7 @@ from ._hydalearn import (
     FirstOrderGain,
     GainEstimator,
     HydaLearn,
+    LastLayerGain,
     ProportionalRule,
     RepresentationGain,
     WeightRule,
@@ -89,6 +90,7 @@ __all__ = [
     "GradNorm",
     "GradientCosineSimilarity",
     "HydaLearn",
+    "LastLayerGain",
     "OLAux",
     "PCGrad",
     "ProportionalRule",

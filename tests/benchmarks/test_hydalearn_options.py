@@ -43,7 +43,7 @@ def options():
 
 
 def test_the_package_defaults_and_the_paper_need_no_benchmark_part(options):
-    assert repr(options.hydalearn_from_options()) == repr(HydaLearn())
+    assert repr(options.hydalearn_from_options(**options.PACKAGE_DEFAULT)) == repr(HydaLearn())
     paper = options.hydalearn_from_options(gain_data="batch", rule="proportional",
                                            unit_length=False, smoothing=0.0, gain_every=1)
     assert repr(paper) == repr(HydaLearn.paper_rule())

@@ -2,13 +2,14 @@
 
 - ``_strategy.py``: :class:`HydaLearn`, the weighting strategy;
 - ``_gains.py``: how the gains are measured (:class:`FirstOrderGain`,
-  :class:`ExactGain`, :class:`RepresentationGain`);
+  :class:`LastLayerGain`, :class:`ExactGain`, :class:`RepresentationGain`);
 - ``_rules.py``: how the gains become weights (:class:`EvidenceRule`,
   :class:`ProportionalRule`);
 - ``_arithmetic.py``: the pure functions both use.
 """
 
-from ._gains import ExactGain, FirstOrderGain, GainEstimator, RepresentationGain
+from ._gains import (ExactGain, FirstOrderGain, GainEstimator, LastLayerGain,
+                     RepresentationGain)
 from ._rules import EvidenceRule, ProportionalRule, WeightRule
 from ._strategy import HydaLearn
 
@@ -18,6 +19,7 @@ __all__ = [
     "FirstOrderGain",
     "GainEstimator",
     "HydaLearn",
+    "LastLayerGain",
     "ProportionalRule",
     "RepresentationGain",
     "WeightRule",

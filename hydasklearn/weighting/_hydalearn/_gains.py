@@ -1,11 +1,9 @@
 """How HydaLearn measures the main-task gain of every task's step: the gain parts.
 
-Each part reads one training step through its public methods and returns
-one gain per task (main task first): how much the main-task loss would drop
-after a look-ahead step of size ``eta`` along that task's gradient of the
-shared (trunk) parameters, heads fixed (Verboven et al., 2023). The parts
-differ in how the gain is approximated and on which data the main-task loss
-is measured; their arithmetic lives in ``_arithmetic.py``.
+Each part reads a training step and returns one gain per task (main task
+first): how much the main-task loss would drop after a look-ahead step
+``eta`` along that task's trunk gradient, heads fixed (Verboven et al.,
+2023); the parts differ in how the gain is approximated and on which data.
 """
 
 from __future__ import annotations
@@ -160,11 +158,77 @@ class FirstOrderGain(GainEstimator):
         """The main-task gradient to measure against; keeps this batch's for the next step."""
         if self.reference == "batch":
             return gradients[0]
-        reference = self.reference_gradient_
-        # a new tensor (nan_to_num copies): the step's gradients are not kept alive
-        self.reference_gradient_ = torch.nan_to_num(gradients[0].detach(), nan=0.0,
-                                                    posinf=0.0, neginf=0.0)
-        return gradients[0] if reference is None else reference
+        return _previous_reference(self, gradients[0])
+
+
+def _previous_reference(gain, main):
+    """The main-task gradient ``gain`` kept at its previous measurement (``main`` at the
+    first); keeps ``main`` as ``reference_gradient_`` for the next."""
+    reference = gain.reference_gradient_
+    # a new tensor (nan_to_num copies): the step's gradients are not kept alive
+    gain.reference_gradient_ = torch.nan_to_num(main.detach(), nan=0.0, posinf=0.0, neginf=0.0)
+    return main if reference is None else reference
+
+
+class LastLayerGain(GainEstimator):
+    """First-order gains of the trunk's last linear layer: ``eta <g_k, grad M>`` over it.
+
+    HydaLearn's gain [1]_ to first order in the look-ahead step ``eta``, as
+    :class:`FirstOrderGain` computes it, of the parameters of the trunk's
+    last linear layer only (the layer every head reads), not scaled per
+    unit length. All tasks' inner products come from the gradients at that
+    layer's output, which the heads alone give, in one matrix product: no
+    task's gradient matrix is formed, and the trunk is passed back once, as
+    under equal weighting, so the cost hardly grows with the number of
+    tasks. With one hidden layer the gains are those of
+    ``FirstOrderGain(per_unit_length=False)``; a trunk with no linear layer
+    counts as one layer. Its cost and scores: :doc:`/benchmark_results`.
+
+    Parameters
+    ----------
+    reference : {"previous", "batch"}, default="previous"
+        The main-task gradient each task's gradient is measured against, as
+        in :class:`FirstOrderGain`.
+
+    Attributes
+    ----------
+    reference_gradient_ : Tensor of shape (n_values,) or None
+        With ``reference="previous"``: the last layer's main-task gradient
+        the next measurement is measured against.
+
+    See Also
+    --------
+    FirstOrderGain : The same gains over all the trunk's parameters.
+
+    References
+    ----------
+    .. [1] S. Verboven, M. H. Chaudhary, J. Berrevoets, V. Ginis, W. Verbeke,
+       "HydaLearn: Highly Dynamic Task Weighting for Multi-task Learning with
+       Auxiliary Tasks", Applied Intelligence 53(5):5808-5822, 2023;
+       arXiv:2008.11643.
+
+    Examples
+    --------
+    >>> from hydasklearn.weighting import HydaLearn, LastLayerGain
+    >>> HydaLearn(gain=LastLayerGain(reference="batch")).get_params()["gain__reference"]
+    'batch'
+    """
+
+    _parameter_constraints = {"reference": [StrOptions({"previous", "batch"})]}
+
+    def __init__(self, reference="previous"):
+        self.reference = reference
+
+    def start(self):
+        super().start()
+        self.reference_gradient_ = None
+        return self
+
+    def measure(self, step):
+        layer = step.last_layer
+        main = layer.main_gradient()
+        reference = main if self.reference == "batch" else _previous_reference(self, main)
+        return (self._look_ahead_step(step) * layer.products(reference)).detach()
 
 
 class ExactGain(GainEstimator):

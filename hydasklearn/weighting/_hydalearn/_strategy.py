@@ -9,12 +9,12 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import Interval
 
 from .._base import Decision, WeightingStrategy
-from ._gains import FirstOrderGain, GainEstimator
+from ._gains import FirstOrderGain, GainEstimator, LastLayerGain
 from ._rules import EvidenceRule, ProportionalRule, WeightRule
 
 # The default parts. Shared by every HydaLearn() that keeps them, so never changed:
 # HydaLearn.start starts clones, and set_params sets nested options on a copy.
-_DEFAULT_GAIN = FirstOrderGain(reference="previous", per_unit_length=True)
+_DEFAULT_GAIN = LastLayerGain(reference="previous")
 _DEFAULT_RULE = EvidenceRule(evidence=2.0, release=3.0, main_evidence=2.0, warm_up=5,
                              smoothing=0.99)
 
@@ -26,29 +26,29 @@ class HydaLearn(WeightingStrategy):
     task's *gain*, how much the main-task loss would drop after a small
     step along that task's gradient of the shared trunk, and the ``rule``
     part turns the gains into task weights [1]_; in between, the last
-    weights are used again. The trunk is updated along ``sum_k w_k g_k``,
-    assembled from the per-task gradients already computed, and every head
-    along its own task's gradient (``weigh_heads=False``). The default,
-    ``HydaLearn(gain=FirstOrderGain(reference="previous",
-    per_unit_length=True), rule=EvidenceRule(evidence=2.0, release=3.0,
-    main_evidence=2.0, warm_up=5, smoothing=0.99), gain_every=2,
-    weigh_heads=False)``, measures first-order gains per unit step length
-    against the previous mini-batch's main-task gradient and keeps equal
-    weighting except for auxiliary tasks whose average gain is clearly
-    negative; :meth:`paper_rule` is the paper's configuration. How the
-    default and its variants score against single-task learning and equal
-    weighting is on the benchmark results page (:doc:`/benchmark_results`).
+    weights are used again. The trunk is updated along ``sum_k w_k g_k`` and
+    every head along its own task's gradient (``weigh_heads=False``). The
+    default, ``HydaLearn(gain=LastLayerGain(reference="previous"),
+    rule=EvidenceRule(evidence=2.0, release=3.0, main_evidence=2.0,
+    warm_up=5, smoothing=0.99), gain_every=3, weigh_heads=False)``,
+    measures on every third step the first-order gains of the trunk's last
+    linear layer against the previous measured mini-batch's main-task
+    gradient, and keeps equal weighting except for auxiliary tasks whose
+    average gain is clearly negative; :meth:`paper_rule` is the paper's
+    configuration. How the default and its variants score and what they
+    cost against single-task learning and equal weighting is on the
+    benchmark results page (:doc:`/benchmark_results`).
 
     Parameters
     ----------
-    gain : GainEstimator, default=FirstOrderGain(reference="previous", \
-            per_unit_length=True)
-        How the gains are measured: :class:`FirstOrderGain`,
-        :class:`ExactGain` or :class:`RepresentationGain`.
+    gain : GainEstimator, default=LastLayerGain(reference="previous")
+        How the gains are measured: :class:`LastLayerGain`,
+        :class:`FirstOrderGain`, :class:`ExactGain` or
+        :class:`RepresentationGain`.
     rule : WeightRule, default=EvidenceRule()
         How the gains become weights: :class:`EvidenceRule` or
         :class:`ProportionalRule`.
-    gain_every : int, default=2
+    gain_every : int, default=3
         Measure the gains on every ``gain_every``-th step; in between the
         last weights are used again, with no per-task gradients of the trunk
         (heads still at weight 1). 1: on every step.
@@ -69,7 +69,7 @@ class HydaLearn(WeightingStrategy):
 
     See Also
     --------
-    FirstOrderGain, ExactGain, RepresentationGain : The gain parts.
+    LastLayerGain, FirstOrderGain, ExactGain, RepresentationGain : The gain parts.
     EvidenceRule, ProportionalRule : The rule parts.
 
     Notes
@@ -117,7 +117,7 @@ class HydaLearn(WeightingStrategy):
         "weigh_heads": ["boolean"],
     }
 
-    def __init__(self, gain=_DEFAULT_GAIN, rule=_DEFAULT_RULE, gain_every=2,
+    def __init__(self, gain=_DEFAULT_GAIN, rule=_DEFAULT_RULE, gain_every=3,
                  weigh_heads=False):
         self.gain = gain
         self.rule = rule

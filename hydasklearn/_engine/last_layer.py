@@ -1,0 +1,93 @@
+"""What the trunk's last linear layer's per-task gradients say, read from the trunk's output.
+
+A gain measured on the last linear layer ``z = W a + b`` needs, per task,
+only inner products of the task's gradient ``sum_i delta_ik a_i^T`` (and
+``sum_i delta_ik`` for the bias) with a fixed direction ``(D, d)``:
+``sum_i delta_ik . (D a_i + d)``. Given every task's gradient at the
+trunk's output, which one ordinary backward pass catches on its way through
+the heads (:mod:`hydasklearn._engine.representation`), ``delta`` is that
+gradient times the derivative of the elementwise layers after ``z``, and
+the products of all tasks are one matrix-vector product: no task's gradient
+matrix is formed.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .representation import through_trunk
+from .written_backward import gradients_at_representation, last_linear_scale
+
+
+class LastLayerGradients:
+    """Per-task gradients of the trunk's last linear layer on one step, read through products.
+
+    Built by :meth:`TrainingStep.last_layer
+    <hydasklearn._engine.step.TrainingStep.last_layer>`. Written out from
+    the step's record where there is one: each head is passed back for its
+    own task (nothing is written into ``.grad``, so that the update is one
+    ordinary backward pass, as under equal weighting). Else (a user's trunk,
+    active dropout) from the per-task gradients of the layer's parameters
+    (``step.gradients_through_representation("last")``).
+
+    Parameters
+    ----------
+    step : TrainingStep
+    layout : ParameterLayout
+        The last linear layer's parameters (weight, then bias if any): the
+        order of every vector here.
+    rows : Tensor of shape (n_tasks, layout.size) or None
+        Per-task gradients already computed (of a trunk with no linear
+        layer, the whole trunk's), read as they are.
+    """
+
+    def __init__(self, step, layout, rows=None):
+        self.layout = layout
+        self._rows = rows
+        if rows is not None:
+            return
+        written = None
+        if step.record is not None:
+            scale = last_linear_scale(step.module, step.record)
+            at_representation = gradients_at_representation(step.module, step.record, step.losses)
+            if scale is not None and at_representation is not None:
+                written = (*scale, at_representation)
+        if written is None:
+            self._rows = step.gradients_through_representation("last")
+            return
+        self._scale, self._inputs, self._at_representation = written
+
+    def products(self, direction):
+        """Inner product of every task's gradient of the layer with ``direction``.
+
+        Parameters
+        ----------
+        direction : Tensor of shape (layout.size,)
+
+        Returns
+        -------
+        Tensor of shape (n_tasks,)
+        """
+        if self._rows is not None:
+            return self._rows @ direction
+        parts = self.layout.unflatten(direction)
+        with torch.no_grad():
+            at_output = 0.0
+            if "weight" in parts:
+                at_output = self._inputs @ parts["weight"].T  # D a_i for every sample
+            if "bias" in parts:
+                at_output = at_output + parts["bias"]
+            # sum_i delta_ik . (D a_i + d), with delta_ik = s_i * (dL_k/dh)_i
+            weighted = (at_output * self._scale).reshape(-1)
+            return self._at_representation.reshape(len(self._at_representation), -1) @ weighted
+
+    def main_gradient(self):
+        """The main task's gradient of the layer, shape (layout.size,)."""
+        if self._rows is not None:
+            return self._rows[0]
+        with torch.no_grad():
+            main = self._at_representation[0] * self._scale
+            parts = [(main.T @ self._inputs).reshape(-1)] if "weight" in self.layout.names else []
+            if "bias" in self.layout.names:
+                parts.append(main.sum(dim=0))
+            return torch.cat(parts)
