@@ -79,3 +79,16 @@ class FrozenTrunk(nn.Module):
 
     def forward(self, x):
         return torch.relu(self.top(torch.tanh(self.encoder(x))))
+
+
+class FrozenTopTrunk(nn.Module):
+    """A trainable layer under a frozen last linear layer (a frozen pretrained top)."""
+
+    def __init__(self, n_features):
+        super().__init__()
+        self.bottom = nn.Linear(n_features, 8)
+        self.top = nn.Linear(8, 6)
+        self.top.requires_grad_(False)
+
+    def forward(self, x):
+        return torch.relu(self.top(torch.relu(self.bottom(x))))

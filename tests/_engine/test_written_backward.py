@@ -3,10 +3,16 @@
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn._engine.step import TrainingStep
-from hydasklearn._engine.written_backward import network_jacobian, record_forward
+from hydasklearn._engine.written_backward import (
+    gradients_at_representation,
+    last_linear_scale,
+    network_jacobian,
+    record_forward,
+)
 from hydasklearn._model.losses import MultiTaskLoss
 from hydasklearn._model.network import SharedTrunkNetwork
 from hydasklearn.datasets import make_auxiliary_tasks
@@ -98,3 +104,77 @@ def _without_record(init):
         kwargs["record"] = None
         init(self, *args, **kwargs)
     return replaced
+
+
+def recorded(activation="relu", hidden_layer_sizes=(12, 8), head_layer_sizes=(), trunk=None,
+             sample_weight=None):
+    """A network, its record on the batch and the task losses computed from the record."""
+    net = SharedTrunkNetwork(6, [1, 3, 1], hidden_layer_sizes=hidden_layer_sizes,
+                             head_layer_sizes=head_layer_sizes, activation=activation, seed=0)
+    if trunk is not None:
+        net.trunk = trunk
+    X, y = batch()
+    _, outputs, record = record_forward(net, X)
+    assert record is not None
+    losses = MultiTaskLoss(["binary", "multiclass", "regression"]).task_losses(outputs, y,
+                                                                               sample_weight)
+    return net, record, losses
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity", "gelu"])
+@pytest.mark.parametrize("hidden_layer_sizes", [(12, 8), (12,)])
+def test_the_last_linear_scale_is_the_derivative_of_the_layers_after_it(activation,
+                                                                        hidden_layer_sizes):
+    net, record, _ = recorded(activation, hidden_layer_sizes)
+    X, trunk_outputs, _ = record
+    last = len(net.trunk) - 2  # Linear, then the activation
+    scale, inputs = last_linear_scale(net, record)
+    assert scale.shape == trunk_outputs[-1].shape and not scale.requires_grad
+    # the layer's own input: it gives the recorded output of the layer
+    torch.testing.assert_close(net.trunk[last](inputs), trunk_outputs[last])
+    if len(hidden_layer_sizes) == 1:
+        assert inputs is X or torch.equal(inputs, X)
+    # dL/dz = s * dL/dh for any gradient dL/dh at the trunk's output
+    at_output = torch.randn(trunk_outputs[-1].shape, generator=torch.Generator().manual_seed(3))
+    expected = torch.autograd.grad(trunk_outputs[-1], trunk_outputs[last],
+                                   grad_outputs=at_output, retain_graph=True)[0]
+    torch.testing.assert_close(scale * at_output, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_the_last_linear_scale_is_one_where_the_trunk_ends_in_the_layer():
+    trunk = nn.Sequential(nn.Linear(6, 12), nn.Tanh(), nn.Linear(12, 12))
+    net, record, _ = recorded(hidden_layer_sizes=(12,), trunk=trunk)  # heads of width 12
+    scale, inputs = last_linear_scale(net, record)
+    torch.testing.assert_close(scale, torch.ones(40, 12))
+    torch.testing.assert_close(inputs, record[1][1])
+
+
+def test_the_last_linear_scale_of_a_trunk_without_a_linear_layer_is_none():
+    net, record, _ = recorded(hidden_layer_sizes=(6,), trunk=nn.Sequential(nn.Tanh()))
+    assert last_linear_scale(net, record) is None
+
+
+@pytest.mark.parametrize("head_layer_sizes", [(), (5,)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_gradients_at_the_representation_are_autograds(head_layer_sizes, weighted):
+    sample_weight = torch.linspace(0.2, 2.0, 40) if weighted else None
+    net, record, losses = recorded("tanh", head_layer_sizes=head_layer_sizes,
+                                   sample_weight=sample_weight)
+    representation = record[1][-1]
+    expected = torch.stack([torch.autograd.grad(loss, representation, retain_graph=True)[0]
+                            for loss in losses])
+    per_task = gradients_at_representation(net, record, losses)
+    assert per_task.shape == (3,) + representation.shape
+    assert expected.abs().max() > 0
+    torch.testing.assert_close(per_task, expected, rtol=1e-5, atol=1e-7)
+    # nothing in .grad, and the graph is kept for the update's ordinary backward pass
+    assert all(p.grad is None for p in net.parameters())
+    losses.sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+
+
+def test_the_gradients_at_the_representation_need_losses_from_the_record():
+    net, record, _ = recorded()
+    X, y = batch()
+    other = MultiTaskLoss(["binary", "multiclass", "regression"]).task_losses(net(X), y)
+    assert gradients_at_representation(net, record, other) is None

@@ -31,10 +31,11 @@ def related_and_noise():
 
 @pytest.fixture(scope="module")
 def harmful():
-    """A small trunk shared with a competing and a pure-noise task: the default rule
-    switches the noise task off (at step 174 of 195)."""
+    """A small trunk shared with a competing and a pure-noise task, and an evidence rule
+    that switches a task off at 2 standard errors of harm (the default's 3 leaves the
+    noise task on here): the rule switches the noise task off."""
     return _fit(("conflicting", "noise"), n_samples=400, max_iter=15,
-                hidden_layer_sizes=(8,))
+                hidden_layer_sizes=(8,), weighting=HydaLearn(rule=EvidenceRule(release=2.0)))
 
 
 def test_rows_columns_and_types(related_and_noise):
@@ -61,12 +62,16 @@ def test_related_task_helps_noise_does_not(related_and_noise):
 
 
 def test_values_recomputed_from_gain_history(related_and_noise):
-    """The default measures on every second step (gain_every=2); the steps in between
-    repeat the last gains and count once."""
+    """The default measures on every gain_every-th step; the steps in between repeat the
+    last gains and count once."""
     model = related_and_noise
-    measured = model.gain_history_[::2, 1]
-    np.testing.assert_array_equal(model.gain_history_[1::2, 1],
-                                  measured[:len(model.gain_history_[1::2])])
+    every = model.weighting_.gain_every
+    assert every > 1  # else no step repeats the last gains
+    measured = model.gain_history_[::every, 1]
+    for offset in range(1, every):
+        repeated = model.gain_history_[offset::every, 1]
+        np.testing.assert_array_equal(repeated, measured[:len(repeated)])
+    assert len(np.unique(measured)) == len(measured)  # every measurement is new
     row = model.auxiliary_task_report_.loc["aux_1"]
     assert row["n_measurements"] == len(measured)
     np.testing.assert_allclose(row["mean_gain"], measured.mean())
@@ -74,7 +79,7 @@ def test_values_recomputed_from_gain_history(related_and_noise):
                                measured.std(ddof=1) / np.sqrt(len(measured)))
     np.testing.assert_allclose(row["gain_z_score"], row["mean_gain"] / row["gain_standard_error"])
     np.testing.assert_allclose(row["gain_relative_to_main"],
-                               measured.mean() / model.gain_history_[::2, 0].mean())
+                               measured.mean() / model.gain_history_[::every, 0].mean())
     np.testing.assert_allclose(row["mean_weight"], model.weight_history_[:, 1].mean())
     assert row["final_weight"] == model.weight_history_[-1, 1]
 

@@ -2,8 +2,13 @@
 
 import inspect
 
+import numpy as np
 import pytest
 import torch
+from _fitting import fit_quietly
+from _trunks import FrozenTopTrunk, NoLinearTrunk, ResidualTrunk
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
 from weighting.tiny_network import (
     hand_main_loss,
     hand_representation_gradients,
@@ -13,10 +18,22 @@ from weighting.tiny_network import (
     tiny_problem,
 )
 
-from hydasklearn.weighting import ExactGain, FirstOrderGain, RepresentationGain
+from hydasklearn import HydaMultiTaskClassifier
+from hydasklearn._engine.step import TrainingStep
+from hydasklearn._engine.written_backward import record_forward
+from hydasklearn._model.losses import MultiTaskLoss
+from hydasklearn._model.network import SharedTrunkNetwork, last_linear_layer
+from hydasklearn.datasets import make_auxiliary_tasks
+from hydasklearn.weighting import (
+    ExactGain,
+    FirstOrderGain,
+    HydaLearn,
+    LastLayerGain,
+    RepresentationGain,
+)
 from hydasklearn.weighting._hydalearn._arithmetic import per_unit_length
 
-GAINS = [FirstOrderGain, ExactGain, RepresentationGain]
+GAINS = [FirstOrderGain, ExactGain, RepresentationGain, LastLayerGain]
 
 
 @pytest.mark.parametrize("gain", GAINS)
@@ -155,6 +172,7 @@ def test_representation_gains_use_gradients_of_the_trunk_output(unit):
     (ExactGain(data="previous"), "data"),  # the exact gains need data to evaluate the loss on
     (ExactGain(step_size=0.0), "step_size"),
     (ExactGain(step_size=-1.0), "step_size"),
+    (LastLayerGain(reference="heldout"), "reference"),
 ])
 def test_bad_options_raise_a_clear_error_at_start(gain, match):
     with pytest.raises(ValueError, match=match):
@@ -165,3 +183,215 @@ def test_the_representation_gain_has_no_choice_of_data():
     # it compares the same samples' gradients: a reference other than the batch cannot be written
     with pytest.raises(TypeError):
         RepresentationGain(reference="previous")
+
+
+# ------------------------------------------------------------------ LastLayerGain
+def recorded_step(module, X, y, learning_rate=0.1, kinds=("binary", "multiclass", "regression")):
+    """A step whose losses come from the written-out forward record, as in training."""
+    criterion = MultiTaskLoss(list(kinds))
+    representation, outputs, record = record_forward(module, X)
+    return TrainingStep(module, criterion, X, y, representation, criterion.task_losses(outputs, y),
+                        learning_rate, record=record)
+
+
+def deeper_problem(hidden_layer_sizes=(6, 5), seed=0, n_samples=20, dropout=0.0, trunk=None):
+    """A float64 network (binary, 3-class and regression heads) and a batch, labels missing."""
+    module = SharedTrunkNetwork(4, [1, 3, 1], hidden_layer_sizes=hidden_layer_sizes,
+                                activation="relu", dropout=dropout, seed=0, trunk=trunk).double()
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.randn(n_samples, 4, generator=generator, dtype=torch.float64)
+    y = torch.stack([(X[:, 0] > 0).double(),
+                     torch.randint(0, 3, (n_samples,), generator=generator).double(),
+                     X[:, 0] - X[:, 1]], dim=1)
+    y[::4, 2] = float("nan")
+    return module, X, y
+
+
+def last_layer_gradients(step):
+    """Every task's autograd gradient of the trunk's last linear layer (weight, then bias)."""
+    linear = last_linear_layer(step.module.trunk)
+    rows = [torch.cat([g.reshape(-1) for g in torch.autograd.grad(
+        loss, [linear.weight, linear.bias], retain_graph=True)]) for loss in step.losses]
+    return torch.stack(rows)
+
+
+def test_last_layer_gains_of_a_one_layer_trunk_are_the_hand_gains():
+    # the tiny network's trunk is one linear layer: its last layer is the whole trunk
+    module, X, y = tiny_problem()
+    g = hand_shared_gradients(module, X, y)
+    gains = LastLayerGain(reference="batch").start().measure(
+        make_step(module, X, y, learning_rate=0.05))
+    torch.testing.assert_close(gains, 0.05 * (g @ g[0]))
+    assert not gains.requires_grad
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_last_layer_gains_of_a_deeper_trunk_leave_the_layers_before_out(recorded):
+    module, X, y = deeper_problem()
+    step = recorded_step(module, X, y) if recorded else make_step(
+        module, X, y, kinds=["binary", "multiclass", "regression"])
+    assert (step.record is not None) == recorded
+    rows = last_layer_gradients(step)
+    gains = LastLayerGain(reference="batch").start().measure(step)
+    torch.testing.assert_close(gains, 0.1 * (rows @ rows[0]))
+    whole_trunk = FirstOrderGain(reference="batch", per_unit_length=False).start().measure(step)
+    assert not torch.allclose(gains, whole_trunk)
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_previous_last_layer_gains_use_the_last_measurements_main_gradient(recorded):
+    module, X, y = deeper_problem(n_samples=40)
+    build = recorded_step if recorded else (lambda *batch: make_step(
+        *batch, kinds=["binary", "multiclass", "regression"]))
+    gain = LastLayerGain(reference="previous").start()
+    assert gain.reference_gradient_ is None
+    first_step, second_step = build(module, X[:20], y[:20]), build(module, X[20:], y[20:])
+    first, second = last_layer_gradients(first_step), last_layer_gradients(second_step)
+    # the first measurement has no previous one: the batch's own main gradient
+    torch.testing.assert_close(gain.measure(first_step), 0.1 * (first @ first[0]))
+    torch.testing.assert_close(gain.reference_gradient_, first[0])
+    torch.testing.assert_close(gain.measure(second_step), 0.1 * (second @ first[0]))
+    torch.testing.assert_close(gain.reference_gradient_, second[0])
+    gain.start()  # the next fit starts without a reference
+    assert gain.reference_gradient_ is None
+
+
+@pytest.mark.parametrize("reference", ["previous", "batch"])
+@pytest.mark.parametrize("trunk", [None, NoLinearTrunk])
+def test_one_layer_last_layer_gains_are_the_first_order_gains_not_per_unit_length(reference,
+                                                                                   trunk):
+    # one hidden layer, or a trunk with no linear layer (counted as one layer)
+    module, X, y = deeper_problem(hidden_layer_sizes=(6,), n_samples=60, trunk=trunk)
+    last_layer = LastLayerGain(reference=reference).start()
+    first_order = FirstOrderGain(reference=reference, per_unit_length=False).start()
+    for batch in (slice(0, 20), slice(20, 40), slice(40, 60)):
+        step = recorded_step(module, X[batch], y[batch])
+        torch.testing.assert_close(last_layer.measure(step), first_order.measure(step))
+    if reference == "previous":
+        torch.testing.assert_close(last_layer.reference_gradient_, first_order.reference_gradient_)
+
+
+class FakeLastLayer:
+    """What LastLayerGain reads of ``step.last_layer``, from given per-task gradients."""
+
+    def __init__(self, rows):
+        self.rows = torch.as_tensor(rows, dtype=torch.float64)
+
+    def products(self, direction):
+        return self.rows @ direction
+
+    def main_gradient(self):
+        return self.rows[0]
+
+
+class FakeLastLayerStep:
+    def __init__(self, rows, learning_rate=1.0):
+        self.last_layer = FakeLastLayer(rows)
+        self.learning_rate = learning_rate
+
+
+def test_the_last_layer_reference_is_a_finite_copy():
+    gain = LastLayerGain(reference="previous").start()
+    step = FakeLastLayerStep([[float("nan"), 1.0], [1.0, 1.0]])
+    gain.measure(step)
+    torch.testing.assert_close(gain.reference_gradient_,
+                               torch.tensor([0.0, 1.0], dtype=torch.float64))
+    step.last_layer.rows.fill_(7.0)  # the step's tensors change: the reference does not
+    torch.testing.assert_close(gain.reference_gradient_,
+                               torch.tensor([0.0, 1.0], dtype=torch.float64))
+    gains = gain.measure(FakeLastLayerStep([[2.0, 3.0], [1.0, -1.0]], learning_rate=0.5))
+    torch.testing.assert_close(gains, torch.tensor([1.5, -0.5], dtype=torch.float64))
+
+
+def test_the_last_layer_reference_does_not_alias_the_steps_gradients():
+    module, X, y = deeper_problem()
+    step = make_step(module, X, y, kinds=["binary", "multiclass", "regression"])  # autograd rows
+    gain = LastLayerGain(reference="previous").start()
+    gain.measure(step)
+    rows = step.gradients_through_representation("last")
+    kept = gain.reference_gradient_.clone()
+    torch.testing.assert_close(kept, rows[0])
+    assert (gain.reference_gradient_.untyped_storage().data_ptr()
+            != rows.untyped_storage().data_ptr())
+    rows.zero_()
+    torch.testing.assert_close(gain.reference_gradient_, kept)
+
+
+def test_last_layer_gains_under_active_dropout():
+    module, X, y = deeper_problem(dropout=0.3)
+    step = make_step(module, X, y, kinds=["binary", "multiclass", "regression"])
+    rows = last_layer_gradients(step)  # on the same dropout masks as the step's losses
+    torch.testing.assert_close(LastLayerGain(reference="batch").start().measure(step),
+                               0.1 * (rows @ rows[0]))
+
+
+def test_last_layer_gains_of_a_users_trunk():
+    module, X, y = deeper_problem(trunk=ResidualTrunk)
+    step = make_step(module, X, y, kinds=["binary", "multiclass", "regression"])
+    rows = last_layer_gradients(step)
+    torch.testing.assert_close(LastLayerGain(reference="batch").start().measure(step),
+                               0.1 * (rows @ rows[0]))
+
+
+def related_tasks(n_samples=160):
+    X, y, _ = make_auxiliary_tasks(n_samples=n_samples, n_features=5, n_informative=3,
+                                   aux_relations=("related", "noise"), random_state=0)
+    return X, y
+
+
+@pytest.mark.parametrize("options", [{"dropout": 0.3}, {"trunk": ResidualTrunk},
+                                     {"trunk": NoLinearTrunk}])
+def test_the_default_fits_with_dropout_and_users_trunks(options):
+    X, y = related_tasks()
+    model = fit_quietly(HydaMultiTaskClassifier(max_iter=3, batch_size=40, random_state=0,
+                                                **options), X, y)
+    assert type(model.weighting_.gain_) is LastLayerGain
+    gains = model.gain_history_
+    every = model.weighting_.gain_every
+    assert np.isfinite(gains).all() and (gains[::every] != 0).all(axis=1).any()
+    np.testing.assert_array_equal(gains[1::every], gains[::every][:len(gains[1::every])])
+    assert np.isfinite(model.predict_proba(X)).all()
+
+
+@pytest.mark.xfail(strict=True, raises=(RuntimeError, ValueError),
+                   reason="LastLayerGain reads the last nn.Linear even when none of its "
+                          "parameters is trained: autograd.grad gets no inputs")
+def test_the_default_fits_a_trunk_whose_last_linear_layer_is_frozen():
+    # FirstOrderGain measures the trunk's trained parameters and fits here
+    X, y = related_tasks()
+    model = fit_quietly(HydaMultiTaskClassifier(trunk=FrozenTopTrunk, max_iter=2, batch_size=40,
+                                                random_state=0), X, y)
+    assert np.isfinite(model.gain_history_).all()
+
+
+def test_the_default_is_reproducible_bit_for_bit():
+    X, y = related_tasks()
+
+    def fit():
+        return fit_quietly(HydaMultiTaskClassifier(hidden_layer_sizes=(8, 6), max_iter=3,
+                                                   batch_size=40, random_state=3), X, y)
+
+    first, second = fit(), fit()
+    assert type(first.weighting_.gain_) is LastLayerGain
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    np.testing.assert_array_equal(first.weight_history_, second.weight_history_)
+    np.testing.assert_array_equal(first.gain_history_, second.gain_history_)
+
+
+def test_the_last_layer_reference_is_a_nested_parameter_of_the_estimator():
+    model = HydaMultiTaskClassifier(weighting=HydaLearn(), hidden_layer_sizes=(4,), max_iter=2,
+                                    batch_size=40, random_state=0)
+    assert model.get_params()["weighting__gain__reference"] == "previous"
+    copy = clone(model.set_params(weighting__gain__reference="batch"))
+    assert copy.weighting.gain is not model.weighting.gain
+    assert copy.get_params()["weighting__gain__reference"] == "batch"
+    assert HydaLearn().gain.reference == "previous"  # the shared default part is not changed
+    X, y = related_tasks()
+    search = GridSearchCV(model, {"weighting__gain__reference": ["previous", "batch"]},
+                          cv=2).fit(X, y)
+    assert sorted(search.cv_results_["param_weighting__gain__reference"]) == ["batch",
+                                                                             "previous"]
+    fitted = search.best_estimator_.weighting_.gain_
+    assert type(fitted) is LastLayerGain
+    assert fitted.reference == search.best_params_["weighting__gain__reference"]
+    assert model.weighting.gain.reference == "batch"  # the searched estimator is left alone

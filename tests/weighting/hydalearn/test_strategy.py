@@ -21,6 +21,7 @@ from hydasklearn.weighting import (
     ExactGain,
     FirstOrderGain,
     HydaLearn,
+    LastLayerGain,
     ProportionalRule,
     RepresentationGain,
     resolve_weighting,
@@ -43,10 +44,10 @@ def small_data(n_samples=120, seed=0):
 def test_the_default_is_one_constructor_call_of_the_parts():
     assert len(inspect.signature(HydaLearn).parameters) <= 6
     documented = HydaLearn(
-        gain=FirstOrderGain(reference="previous", per_unit_length=True),
+        gain=LastLayerGain(reference="previous"),
         rule=EvidenceRule(evidence=2.0, release=3.0, main_evidence=2.0, warm_up=5,
                           smoothing=0.99),
-        gain_every=2, weigh_heads=False)
+        gain_every=3, weigh_heads=False)
     assert repr(HydaLearn().get_params(deep=True)) == repr(documented.get_params(deep=True))
     assert type(resolve_weighting("hydalearn")) is HydaLearn
     assert repr(resolve_weighting("hydalearn")) == repr(HydaLearn())
@@ -76,11 +77,13 @@ def test_the_parts_options_are_nested_parameters_of_the_estimator():
     params = model.get_params(deep=True)
     assert params["weighting__rule__evidence"] == 2.0
     assert params["weighting__gain__reference"] == "previous"
-    model.set_params(weighting__rule__evidence=3.0, weighting__gain__per_unit_length=False)
+    model.set_params(weighting__rule__evidence=3.0, weighting__gain__reference="batch")
     assert model.weighting.rule.evidence == 3.0
-    assert model.weighting.gain.per_unit_length is False
+    assert model.weighting.gain.reference == "batch"
     # the default parts, shared by every HydaLearn(), are not changed
-    assert HydaLearn().rule.evidence == 2.0 and HydaLearn().gain.per_unit_length is True
+    assert HydaLearn().rule.evidence == 2.0 and HydaLearn().gain.reference == "previous"
+    model.set_params(weighting__gain=FirstOrderGain(), weighting__gain__per_unit_length=False)
+    assert repr(model.weighting.gain) == "FirstOrderGain(per_unit_length=False)"
     model.set_params(weighting__rule=ProportionalRule(), weighting__rule__smoothing=0.5)
     assert repr(model.weighting.rule) == "ProportionalRule(smoothing=0.5)"
 
@@ -116,7 +119,9 @@ def test_start_works_on_clones_of_the_parts():
     rule = EvidenceRule()
     strategy = started(HydaLearn(rule=rule))
     assert strategy.rule_ is not rule and not hasattr(rule, "gates_")
-    assert strategy.rule_.momentum_ == 0.99 ** 2  # the time constant in steps, every 2nd
+    # the time constant in steps: the rule sees a measurement every gain_every-th step
+    assert strategy.gain_every > 1
+    assert strategy.rule_.momentum_ == rule.smoothing ** strategy.gain_every
 
 
 # ------------------------------------------------------------------ decisions
@@ -163,7 +168,8 @@ class CountingStep:
 
 
 def test_between_measurements_the_last_weights_are_used_again():
-    strategy = started(HydaLearn(rule=ProportionalRule(), gain_every=3), 2)
+    # FirstOrderGain reads the per-task trunk gradients, which the fake step counts
+    strategy = started(HydaLearn(gain=FirstOrderGain(), rule=ProportionalRule(), gain_every=3), 2)
     steps = [CountingStep([[1.0, 0.0], [0.5, 0.5 * k]]) for k in range(5)]
     decisions = [strategy.weigh(step) for step in steps]
     assert [step.reads for step in steps] == [1, 0, 0, 1, 0]
