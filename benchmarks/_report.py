@@ -509,7 +509,7 @@ def scaling_tasks_table(results):
                                  zip(seconds.loc[n], ratio.loc[n]))] for n in ratio.index])
 
 
-def grid_table(results, *variants):
+def grid_table(results, *labels, variants=None):
     """The HydaLearn grid: per set-up, each variant's paired difference to the better baseline.
 
     Mean ± standard error over the seeds of the per-seed difference to the
@@ -520,12 +520,14 @@ def grid_table(results, *variants):
     Parameters
     ----------
     results : Results
-    *variants : str
-        Variant names, one per argument (labels hold commas; default
-        :data:`GRID_VARIANTS`); those not in ``grid.csv`` are left out.
+    *labels : str
+        Variant names, one per argument (a label may hold commas).
+    variants : str, optional
+        Or comma-separated variant names (the directive's ``:variants:``).
+        Default: :data:`GRID_VARIANTS`; those not in ``grid.csv`` are left out.
     """
     scores = results.grid
-    wanted = variants or GRID_VARIANTS
+    wanted = labels or ([v.strip() for v in variants.split(",")] if variants else GRID_VARIANTS)
     shown = [v for v in wanted if any(v in by_variant for by_variant in scores.values())]
     kinds = ["help", "hurt", "mixed"]  # a set-up's kind leads its name: "hurt: 3 noise, ..."
     order = sorted(scores, key=lambda setup: kinds.index(setup_kind(setup))

@@ -282,11 +282,13 @@ class TrainingStep:
 
         A :class:`~hydasklearn._engine.last_layer.LastLayerGradients`: each head is
         passed back for its own task, the trunk's layers not at all. A trunk
-        with no linear layer counts as one layer (its per-task Jacobian).
+        with no linear layer that learns counts as one layer (its per-task Jacobian).
         """
         try:
             layout = self._last_layer_layout
         except ValueError:  # no nn.Linear in the trunk
+            layout = None
+        if layout is None or not layout.size:  # nor one that learns: the whole trunk
             return LastLayerGradients(self, self.trunk_layout, rows=self.shared_gradients)
         return LastLayerGradients(self, layout)
 

@@ -27,13 +27,14 @@ from ._hydalearn import (
 from ._olaux import OLAux
 from ._pcgrad import PCGrad
 from ._slgrad import SLGrad
-from ._static import EqualWeighting, StaticWeighting
+from ._static import EqualWeighting, MainTaskOnly, StaticWeighting
 from ._torchjd import TorchJDAggregator
 from ._uncertainty import UncertaintyWeighting
 
 #: Strategy names accepted by ``weighting=...``.
 STRATEGIES = {
     "equal": EqualWeighting,
+    "main-only": MainTaskOnly,
     "hydalearn": HydaLearn,
     "gcs": GradientCosineSimilarity,
     "olaux": OLAux,
@@ -91,6 +92,7 @@ __all__ = [
     "GradientCosineSimilarity",
     "HydaLearn",
     "LastLayerGain",
+    "MainTaskOnly",
     "OLAux",
     "PCGrad",
     "ProportionalRule",

@@ -69,3 +69,35 @@ class EqualWeighting(StaticWeighting):
 
     def __init__(self):
         super().__init__(weights=None)
+
+
+class MainTaskOnly(WeightingStrategy):
+    """The main task alone: weight 1 for the main task, 0 for every auxiliary task.
+
+    The trunk and the main head learn as in single-task learning, whatever
+    the number of auxiliary columns in ``y`` (their heads do not learn, and
+    their predictions mean nothing). It is the baseline to compare a
+    multi-task weighting with in one search over ``weighting`` on the same
+    ``y``: see "Do my side targets help at all?" in the user guide's
+    weighting page.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hydasklearn import HydaMultiTaskClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(100, 3))
+    >>> y = np.column_stack([X[:, 0] > 0, X[:, 1], X[:, 2]])
+    >>> model = HydaMultiTaskClassifier(weighting="main-only", max_iter=3,
+    ...                                 random_state=0).fit(X, y)
+    >>> model.weight_history_[0].tolist()
+    [1.0, 0.0, 0.0]
+    """
+
+    def start(self, task_names, task_types, random_state=None):
+        super().start(task_names, task_types, random_state)
+        self.weights_ = torch.zeros(self.n_tasks_)
+        self.weights_[0] = 1.0
+
+    def weigh(self, step):
+        return Decision(self.weights_.to(step.losses.device))

@@ -56,7 +56,7 @@ def test_rows_have_ratios_epochs_and_the_verdict():
 def test_set_ups_are_chosen_by_prefix():
     from _cost_suite import chosen_setups
 
-    assert chosen_setups(None) == ["generated", "lending", "support2"]
+    assert chosen_setups(None) == ["generated", "nine tasks", "lending", "support2"]
     assert chosen_setups(["gen", "supp"]) == ["generated", "support2"]
     with pytest.raises(SystemExit, match="No set-up of the cost suite"):
         chosen_setups(["hurt"])

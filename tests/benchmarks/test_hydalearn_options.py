@@ -108,6 +108,14 @@ def test_bounds_are_checked_at_start(options):
         started(strategy)
 
 
+def _literal(value):
+    """A label's value: a Python literal, else the word itself ("last_layer", "max")."""
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return value
+
+
 def test_every_label_of_the_grids_results_resolves(options):
     grid = OPTIONS.parent / "results" / "grid.csv"
     if not grid.exists():
@@ -116,8 +124,7 @@ def test_every_label_of_the_grids_results_resolves(options):
         labels = {row["variant"] for row in csv.DictReader(lines)}
     for label in sorted(name for name in labels if name.startswith("hydalearn:")):
         pairs = dict(item.split("=") for item in label.split(":", 1)[1].split(","))
-        values = {key: ast.literal_eval(value) if value not in ("max", "sum") else value
-                  for key, value in pairs.items()}
+        values = {key: _literal(value) for key, value in pairs.items()}
         started(options.hydalearn_from_options(**values))
 
 
