@@ -4,19 +4,18 @@ A gain measured on the last linear layer ``z = W a + b`` needs, per task,
 only inner products of the task's gradient ``sum_i delta_ik a_i^T`` (and
 ``sum_i delta_ik`` for the bias) with a fixed direction ``(D, d)``:
 ``sum_i delta_ik . (D a_i + d)``. Given every task's gradient at the
-trunk's output, which one ordinary backward pass catches on its way through
-the heads (:mod:`hydasklearn._engine.representation`), ``delta`` is that
-gradient times the derivative of the elementwise layers after ``z``, and
-the products of all tasks are one matrix-vector product: no task's gradient
-matrix is formed.
+trunk's output, passed back through its own head alone
+(:func:`~hydasklearn._engine.written_backward.heads_backward`), ``delta`` is
+that gradient times the derivative of the elementwise layers after ``z``,
+and the products of all tasks are one matrix-vector product: no task's
+gradient matrix is formed.
 """
 
 from __future__ import annotations
 
 import torch
 
-from .representation import through_trunk
-from .written_backward import gradients_at_representation, last_linear_scale
+from .written_backward import heads_backward, last_linear_scale
 
 
 class LastLayerGradients:
@@ -49,7 +48,7 @@ class LastLayerGradients:
         written = None
         if step.record is not None:
             scale = last_linear_scale(step.module, step.record)
-            at_representation = gradients_at_representation(step.module, step.record, step.losses)
+            at_representation = heads_backward(step.module, step.record, step.losses)
             if scale is not None and at_representation is not None:
                 written = (*scale, at_representation)
         if written is None:

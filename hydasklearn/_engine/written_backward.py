@@ -198,7 +198,7 @@ def last_linear_scale(module, record):
     return scale, inputs.detach()
 
 
-def gradients_at_representation(module, record, losses):
+def heads_backward(module, record, losses):
     """Every task's gradient at the trunk's output, passed back through its own head only.
 
     Nothing is written into ``.grad`` and the losses' graph is kept.

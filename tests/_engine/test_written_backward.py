@@ -8,7 +8,7 @@ from torch import nn
 from hydasklearn import HydaMultiTaskClassifier
 from hydasklearn._engine.step import TrainingStep
 from hydasklearn._engine.written_backward import (
-    gradients_at_representation,
+    heads_backward,
     last_linear_scale,
     network_jacobian,
     record_forward,
@@ -163,7 +163,7 @@ def test_the_gradients_at_the_representation_are_autograds(head_layer_sizes, wei
     representation = record[1][-1]
     expected = torch.stack([torch.autograd.grad(loss, representation, retain_graph=True)[0]
                             for loss in losses])
-    per_task = gradients_at_representation(net, record, losses)
+    per_task = heads_backward(net, record, losses)
     assert per_task.shape == (3,) + representation.shape
     assert expected.abs().max() > 0
     torch.testing.assert_close(per_task, expected, rtol=1e-5, atol=1e-7)
@@ -177,4 +177,4 @@ def test_the_gradients_at_the_representation_need_losses_from_the_record():
     net, record, _ = recorded()
     X, y = batch()
     other = MultiTaskLoss(["binary", "multiclass", "regression"]).task_losses(net(X), y)
-    assert gradients_at_representation(net, record, other) is None
+    assert heads_backward(net, record, other) is None
