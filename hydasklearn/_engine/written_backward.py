@@ -108,12 +108,8 @@ def network_jacobian(module, record, losses):
         (the losses were not computed from this record).
     """
     X, trunk_outputs, head_outputs = record
-    outputs = [each[-1] for each in head_outputs]
-    # grad_outputs instead of losses.sum(): a sum taken under no_grad (where a
-    # strategy may ask for the Jacobian) would have no graph to differentiate.
-    output_gradients = torch.autograd.grad(losses, outputs, grad_outputs=torch.ones_like(losses),
-                                           retain_graph=True, allow_unused=True)
-    if any(gradient is None for gradient in output_gradients):
+    output_gradients = _output_gradients(head_outputs, losses)
+    if output_gradients is None:
         return None
     n_tasks = len(losses)
     gradients = {}
@@ -132,6 +128,16 @@ def network_jacobian(module, record, losses):
         _backward(module.trunk, X, trunk_outputs, torch.stack(per_task, dim=1), gradients,
                   need_input=False)
     return gradients
+
+
+def _output_gradients(head_outputs, losses):
+    """``dL_k/d(output_k)`` of every head, or None where an output does not reach its loss."""
+    outputs = [each[-1] for each in head_outputs]
+    # grad_outputs instead of losses.sum(): a sum taken under no_grad (where a
+    # strategy may ask for the Jacobian) would have no graph to differentiate.
+    gradients = torch.autograd.grad(losses, outputs, grad_outputs=torch.ones_like(losses),
+                                    retain_graph=True, allow_unused=True)
+    return None if any(gradient is None for gradient in gradients) else gradients
 
 
 def _backward(layers, x, outputs, gradient, gradients, need_input=True):
@@ -217,10 +223,8 @@ def heads_backward(module, record, losses):
         None where an output does not reach its loss.
     """
     _, trunk_outputs, head_outputs = record
-    outputs = [each[-1] for each in head_outputs]
-    output_gradients = torch.autograd.grad(losses, outputs, grad_outputs=torch.ones_like(losses),
-                                           retain_graph=True, allow_unused=True)
-    if any(gradient is None for gradient in output_gradients):
+    output_gradients = _output_gradients(head_outputs, losses)
+    if output_gradients is None:
         return None
     representation = trunk_outputs[-1]
     with torch.no_grad():

@@ -9,13 +9,9 @@ so a test can tell what the engine reused from what it recomputed.
 
 import pytest
 import torch
+from _steps import step_on_batch
 
-from hydasklearn._engine.step import TrainingStep
-from hydasklearn._engine.written_backward import record_forward
-from hydasklearn._model.losses import MultiTaskLoss
 from hydasklearn._model.network import SharedTrunkNetwork
-
-KINDS = ["binary", "regression", "multiclass"]
 
 
 def build_step(seed=0, n_samples=10, recorded=False, heldout=True, sample_weight=None):
@@ -32,19 +28,10 @@ def build_step(seed=0, n_samples=10, recorded=False, heldout=True, sample_weight
     y = torch.stack([(X[:, 0] > 0).double(), X[:, 1],
                      torch.randint(0, 3, (n_samples,)).double()], dim=1)
     y[::3, 1] = float("nan")
-    criterion = MultiTaskLoss(KINDS)
-    if recorded:
-        representation, outputs, record = record_forward(module, X)
-    else:
-        representation, record = module.trunk(X), None
-        outputs = module.forward_heads(representation)
-    losses = criterion.task_losses(outputs, y, sample_weight)
     other_X = torch.randn(n_samples, 3, dtype=torch.float64)
     other = (other_X, y[torch.randperm(n_samples)], None)
     sample_batch = (lambda size: other) if heldout else None
-    step = TrainingStep(module, criterion, X, y, representation, losses, 0.1,
-                        sample_batch=sample_batch, sample_weight=sample_weight, record=record)
-    return module, step
+    return module, step_on_batch(module, X, y, recorded, sample_weight, sample_batch)
 
 
 @pytest.fixture

@@ -9,12 +9,11 @@ is one ``torch.autograd.grad`` per task.
 
 import pytest
 import torch
+from _steps import step_on_batch
 from _trunks import NoLinearTrunk, ResidualTrunk
 from torch import nn
 
 from hydasklearn._engine.step import TrainingStep
-from hydasklearn._engine.written_backward import record_forward
-from hydasklearn._model.losses import MultiTaskLoss
 from hydasklearn._model.network import SharedTrunkNetwork, last_linear_layer
 
 KINDS = ["binary", "multiclass", "regression"]
@@ -54,15 +53,7 @@ def network(activation="tanh", hidden_layer_sizes=(7, 6), ends_in_linear=False, 
 def step_on(module, recorded=True, sample_weight=None, missing="some", seed=0):
     """A training step on ``module``, its losses from a record when ``recorded``."""
     X, y = labeled_batch(seed=seed, missing=missing)
-    criterion = MultiTaskLoss(KINDS)
-    if recorded:
-        representation, outputs, record = record_forward(module, X)
-    else:
-        representation, record = module.trunk(X), None
-        outputs = module.forward_heads(representation)
-    losses = criterion.task_losses(outputs, y, sample_weight)
-    return TrainingStep(module, criterion, X, y, representation, losses, 0.1,
-                        sample_weight=sample_weight, record=record)
+    return step_on_batch(module, X, y, recorded, sample_weight, kinds=KINDS)
 
 
 def autograd_rows(step, parameters):
