@@ -436,13 +436,21 @@ TIMED = {
 }
 
 
+#: Prefix of a configuration fitted through ``make_auxiliary_check`` (the main job's
+#: ``hydalearn-checked`` is ``checked:hydalearn``).
+CHECKED = "checked:"
+
+
 def resolve(name):
     """The weighting of a name: a configuration, ``static:w0,w1,...`` or ``hydalearn:k=v,...``.
 
     Returns a string (a strategy name, or ``"single"`` for single-task
     learning), a list of static weights or a HydaLearn instance; a fresh
-    object on every call.
+    object on every call. ``checked:NAME`` is NAME's weighting (the scoring
+    harness wraps the model in ``make_auxiliary_check``).
     """
+    if name.startswith(CHECKED):
+        return resolve(name[len(CHECKED):])
     if name in CONFIGURATIONS:
         spec = CONFIGURATIONS[name]
         return spec() if callable(spec) else spec

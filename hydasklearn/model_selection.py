@@ -1,12 +1,14 @@
-"""Cross-validation splitters for multi-task targets."""
+"""Model selection for multi-task targets: a splitter, and a held-out check of the side targets."""
 
 from __future__ import annotations
 
-from sklearn.model_selection import StratifiedKFold
+from sklearn.base import is_classifier
+from sklearn.model_selection import GridSearchCV, ShuffleSplit, StratifiedKFold
 
 from ._tasks.targets import main_target_column, missing_mask
+from .metrics import main_task_scorer
 
-__all__ = ["MainTaskStratifiedKFold"]
+__all__ = ["MainTaskStratifiedKFold", "make_auxiliary_check"]
 
 
 class MainTaskStratifiedKFold(StratifiedKFold):
@@ -95,3 +97,57 @@ class MainTaskStratifiedKFold(StratifiedKFold):
                 "folds need every main label (drop those rows first)."
             )
         return super().split(X, main, groups)
+
+
+def make_auxiliary_check(estimator, *, test_size=0.15, scoring=None, random_state=None):
+    """Keep the auxiliary tasks only if they help on held-out rows: a search to fit.
+
+    A :class:`~sklearn.model_selection.GridSearchCV` over ``weighting``
+    between the estimator's own and ``"main-only"``
+    (:class:`~hydasklearn.weighting.MainTaskOnly`, the main task alone on
+    the same ``y``), on one split that holds out ``test_size`` of the rows,
+    judged on the main task; the better one is refitted on all rows (three
+    fits in all). Per-batch gains cannot see auxiliary tasks that hurt the
+    main task only through capacity or overfitting; held-out rows can.
+
+    Parameters
+    ----------
+    estimator : HydaMultiTaskClassifier or HydaMultiTaskRegressor
+        The multi-task model, with the weighting to check.
+    test_size : float, default=0.15
+        Share of the rows held out to judge on.
+    scoring : str, callable or None, default=None
+        Scored on the main task (:func:`~hydasklearn.metrics.main_task_scorer`);
+        None: the log-loss for a classifier, the squared error for a
+        regressor (both as negatives, larger is better).
+    random_state : int, RandomState instance or None, default=None
+        Draws the held-out rows.
+
+    Returns
+    -------
+    GridSearchCV
+        Unfitted. After ``fit``, ``best_params_["weighting"]`` says which was
+        kept and ``best_estimator_`` is it, refitted on all rows.
+
+    See Also
+    --------
+    hydasklearn.weighting.MainTaskOnly : The main task alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hydasklearn import HydaMultiTaskClassifier
+    >>> from hydasklearn.model_selection import make_auxiliary_check
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 4))
+    >>> y = np.column_stack([X[:, 0] > 0, rng.normal(size=200)])  # a side target of noise
+    >>> check = make_auxiliary_check(HydaMultiTaskClassifier(max_iter=5, random_state=0),
+    ...                              random_state=0).fit(X, y)
+    >>> check.best_params_["weighting"] in ("hydalearn", "main-only")
+    True
+    """
+    if scoring is None:
+        scoring = "neg_log_loss" if is_classifier(estimator) else "neg_mean_squared_error"
+    return GridSearchCV(estimator, {"weighting": [estimator.weighting, "main-only"]},
+                        cv=ShuffleSplit(1, test_size=test_size, random_state=random_state),
+                        scoring=main_task_scorer(scoring))

@@ -1,4 +1,5 @@
-"""MainTaskStratifiedKFold: stratified folds of a multi-task y, in scikit-learn's searches."""
+"""MainTaskStratifiedKFold: stratified folds of a multi-task y, in scikit-learn's searches;
+make_auxiliary_check: the side targets kept only where they help on held-out rows."""
 
 import warnings
 
@@ -13,9 +14,13 @@ from sklearn.model_selection import (
     cross_validate,
 )
 
-from hydasklearn import HydaMultiTaskClassifier
+from sklearn.base import clone
+
+from hydasklearn import HydaMultiTaskClassifier, HydaMultiTaskRegressor
+from hydasklearn.datasets import make_auxiliary_tasks
 from hydasklearn.metrics import main_task_scorer
-from hydasklearn.model_selection import MainTaskStratifiedKFold
+from hydasklearn.model_selection import MainTaskStratifiedKFold, make_auxiliary_check
+from hydasklearn.weighting import HydaLearn, MainTaskOnly
 
 TINY = {"hidden_layer_sizes": (4,), "max_iter": 2, "batch_size": 32, "random_state": 0}
 
@@ -153,3 +158,41 @@ def test_grid_search_and_cross_validate_on_mixed_y(as_frame):
                                                   else ["main", "aux_1", "aux_2"])
     assert [t.tolist() for t in result["indices"]["test"]] == [t for _, t in _folds(cv, X, y)]
     assert np.all((result["test_score"] >= 0) & (result["test_score"] <= 1))
+
+
+# ---------------------------------------------- the held-out check of the side targets
+def test_the_check_is_a_search_between_the_weighting_and_the_main_task_alone():
+    model = HydaMultiTaskClassifier(weighting=HydaLearn(gain_every=2), **TINY)
+    check = make_auxiliary_check(model, test_size=0.2, random_state=3)
+    assert isinstance(check, GridSearchCV) and check.estimator is model
+    assert [repr(w) for w in check.param_grid["weighting"]] == [repr(HydaLearn(gain_every=2)),
+                                                               "'main-only'"]
+    assert check.cv.test_size == 0.2 and check.cv.get_n_splits() == 1
+    assert repr(clone(check).param_grid) == repr(check.param_grid)
+
+
+@pytest.mark.parametrize("relations, trunk", [(("related",), (16,)),
+                                              (("conflicting", "conflicting", "noise"), (4,))])
+def test_the_check_keeps_what_scores_better_held_out_and_refits_it_on_all_rows(relations, trunk):
+    X, y, _ = make_auxiliary_tasks(n_samples=300, n_features=20, aux_relations=relations,
+                                   random_state=0)
+    model = HydaMultiTaskClassifier(hidden_layer_sizes=trunk, max_iter=5, random_state=0)
+    check = make_auxiliary_check(model, random_state=0).fit(X, y)
+    scores = dict(zip(check.cv_results_["param_weighting"], check.cv_results_["mean_test_score"]))
+    kept = check.best_params_["weighting"]
+    assert scores[kept] == max(scores.values())
+    refitted = check.best_estimator_
+    assert isinstance(refitted.weighting_, MainTaskOnly) == (kept == "main-only")
+    on_all_rows = clone(model).set_params(weighting=kept).fit(X, y)
+    np.testing.assert_array_equal(on_all_rows.predict_proba(X), check.predict_proba(X))
+
+
+def test_the_check_scores_a_regressor_by_its_squared_error():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 3))
+    y = np.column_stack([X[:, 0] + 0.1 * rng.normal(size=120), rng.normal(size=120)])
+    check = make_auxiliary_check(HydaMultiTaskRegressor(**TINY), random_state=0).fit(X, y)
+    refitted = check.best_estimator_
+    main_error = -np.mean((refitted.predict(X) - y[:, 0]) ** 2)
+    assert check.score(X, y) == pytest.approx(main_error)  # the main task's squared error
+    assert np.isfinite(check.predict(X)).all()

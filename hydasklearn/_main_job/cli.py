@@ -20,11 +20,11 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import GridSearchCV, ShuffleSplit, train_test_split
+from sklearn.model_selection import train_test_split
 
 from .. import HydaMultiTaskClassifier
 from ..datasets import make_auxiliary_tasks
-from ..metrics import main_task_scorer
+from ..model_selection import make_auxiliary_check
 
 #: Generated problems: keyword arguments of make_auxiliary_tasks, and the trunk.
 #: Tasks hurt where they compete with the main task for a small trunk (as in
@@ -47,14 +47,12 @@ CHECK_FRACTION = 0.15
 def checked(model, seed):
     """``model`` or its main task alone, whichever scores better on held-out rows, refitted.
 
-    A search over ``weighting`` between the model's and ``"main-only"``
-    (:class:`~hydasklearn.weighting.MainTaskOnly`) on one split that holds
-    out :data:`CHECK_FRACTION` of the training rows, judged by the main
+    :func:`~hydasklearn.model_selection.make_auxiliary_check`: a search over
+    ``weighting`` between the model's and ``"main-only"`` on one split that
+    holds out :data:`CHECK_FRACTION` of the training rows, judged by the main
     task's log-loss, then refitted on all rows: three fits in all.
     """
-    return GridSearchCV(model, {"weighting": [model.weighting, "main-only"]},
-                        cv=ShuffleSplit(1, test_size=CHECK_FRACTION, random_state=seed),
-                        scoring=main_task_scorer("neg_log_loss"))
+    return make_auxiliary_check(model, test_size=CHECK_FRACTION, random_state=seed)
 
 
 def fit_and_score(method, X_train, y_train, X_test, y_test, max_iter, seed, trunk=(32, 32)):
