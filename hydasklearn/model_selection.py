@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
+import numpy as np
 from sklearn.base import is_classifier
-from sklearn.model_selection import GridSearchCV, ShuffleSplit, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 
 from ._tasks.targets import main_target_column, missing_mask
 from .metrics import main_task_scorer
@@ -99,29 +102,33 @@ class MainTaskStratifiedKFold(StratifiedKFold):
         return super().split(X, main, groups)
 
 
-def make_auxiliary_check(estimator, *, test_size=0.15, scoring=None, random_state=None):
-    """Keep the auxiliary tasks only if they help on held-out rows: a search to fit.
+def make_auxiliary_check(estimator, *, cv=3, scoring=None, random_state=None):
+    """Keep the auxiliary tasks unless they clearly hurt on held-out rows: a search to fit.
 
     A :class:`~sklearn.model_selection.GridSearchCV` over ``weighting``
     between the estimator's own and ``"main-only"``
     (:class:`~hydasklearn.weighting.MainTaskOnly`, the main task alone on
-    the same ``y``), on one split that holds out ``test_size`` of the rows,
-    judged on the main task; the better one is refitted on all rows (three
-    fits in all). Per-batch gains cannot see auxiliary tasks that hurt the
-    main task only through capacity or overfitting; held-out rows can.
+    the same ``y``), scored on the main task in ``cv`` folds. The main task
+    alone is kept only where its mean score beats the estimator's by more
+    than one standard error of their per-fold differences (the
+    one-standard-error rule, in favor of the auxiliary tasks); the choice
+    is refitted on all rows (``2 * cv + 1`` fits in all). Per-batch gains
+    cannot see auxiliary tasks that hurt the main task only through capacity
+    or overfitting; held-out rows can.
 
     Parameters
     ----------
     estimator : HydaMultiTaskClassifier or HydaMultiTaskRegressor
         The multi-task model, with the weighting to check.
-    test_size : float, default=0.15
-        Share of the rows held out to judge on.
+    cv : int or cross-validation splitter, default=3
+        Folds: an int gives shuffled :class:`MainTaskStratifiedKFold` folds for
+        a classifier, :class:`~sklearn.model_selection.KFold` for a regressor.
     scoring : str, callable or None, default=None
         Scored on the main task (:func:`~hydasklearn.metrics.main_task_scorer`);
         None: the log-loss for a classifier, the squared error for a
         regressor (both as negatives, larger is better).
     random_state : int, RandomState instance or None, default=None
-        Draws the held-out rows.
+        Shuffles the rows into folds (with an int ``cv``).
 
     Returns
     -------
@@ -146,8 +153,21 @@ def make_auxiliary_check(estimator, *, test_size=0.15, scoring=None, random_stat
     >>> check.best_params_["weighting"] in ("hydalearn", "main-only")
     True
     """
+    classifier = is_classifier(estimator)
     if scoring is None:
-        scoring = "neg_log_loss" if is_classifier(estimator) else "neg_mean_squared_error"
-    return GridSearchCV(estimator, {"weighting": [estimator.weighting, "main-only"]},
-                        cv=ShuffleSplit(1, test_size=test_size, random_state=random_state),
-                        scoring=main_task_scorer(scoring))
+        scoring = "neg_log_loss" if classifier else "neg_mean_squared_error"
+    if isinstance(cv, Integral):
+        folds = MainTaskStratifiedKFold if classifier else KFold
+        cv = folds(cv, shuffle=True, random_state=random_state)
+    return GridSearchCV(estimator, {"weighting": [estimator.weighting, "main-only"]}, cv=cv,
+                        scoring=main_task_scorer(scoring), refit=_main_only_if_clearly_better)
+
+
+def _main_only_if_clearly_better(results):
+    """Index of the search's choice: 1 (the main task alone) only if its folds' scores beat
+    the estimator's (0) by more than one standard error of the per-fold differences."""
+    n_splits = sum(1 for key in results if key.startswith("split") and key.endswith("_test_score"))
+    scores = np.array([results[f"split{k}_test_score"] for k in range(n_splits)])
+    gains = scores[:, 1] - scores[:, 0]
+    error = gains.std(ddof=1) / np.sqrt(n_splits) if n_splits > 1 else 0.0
+    return int(gains.mean() > error)
