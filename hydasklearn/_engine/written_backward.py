@@ -228,6 +228,13 @@ def heads_backward(module, record, losses):
         return None
     representation = trunk_outputs[-1]
     with torch.no_grad():
-        return torch.stack([_backward(head, representation, recorded, gradient[:, None], None)[:, 0]
+        return torch.stack([_back_through_head(head, representation, recorded, gradient)
                             for head, recorded, gradient in zip(module.heads, head_outputs,
                                                                 output_gradients)])
+
+
+def _back_through_head(head, representation, recorded, gradient):
+    """The gradient at a head's input from the one at its output (no parameter's gradient)."""
+    if len(head) == 1 and isinstance(head[0], nn.Linear):  # the usual head: one product
+        return gradient @ head[0].weight.detach()
+    return _backward(head, representation, recorded, gradient[:, None], None)[:, 0]

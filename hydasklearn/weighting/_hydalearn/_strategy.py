@@ -189,7 +189,7 @@ class HydaLearn(WeightingStrategy):
         self.gain_ = clone(self.gain).start()
         self.rule_ = clone(self.rule).start(self.gain_every)
         self.n_steps_ = 0
-        self._held = None  # (weights, gains) of the last measurement
+        self._held = None  # (weights, gains, head weights) of the last measurement
         return self
 
     def end_epoch(self, task_losses):
@@ -205,8 +205,8 @@ class HydaLearn(WeightingStrategy):
         count = self.n_steps_
         self.n_steps_ = count + 1
         if self._held is not None and count % self.gain_every != 0:
-            weights, gains = self._held  # between two measurements: the last weights again
-            return Decision(weights, gains=gains, head_weights=self._head_weights(weights))
+            weights, gains, heads = self._held  # between two measurements: the last ones again
+            return Decision(weights, gains=gains, head_weights=heads)
         if self.gain_.reads_representation_only and not self.weigh_heads:
             # The weights are chosen inside the step's one backward pass, when
             # the gradient reaches the trunk's output.
@@ -217,15 +217,19 @@ class HydaLearn(WeightingStrategy):
             return Decision(weights_at_representation=choose)
         gains = self.gain_.measure(step).detach()
         weights = self._weights(gains)
-        return Decision(weights, gains=gains, head_weights=self._head_weights(weights))
+        return Decision(weights, gains=gains, head_weights=self._held[2])
 
     def _weights(self, gains):
         """The rule's weights for these gains, as a tensor; kept for the steps in between."""
         weights = torch.as_tensor(self.rule_.weigh(gains), dtype=gains.dtype,
                                   device=gains.device)
-        self._held = (weights.detach(), gains)
+        self._held = (weights.detach(), gains, self._head_weights(weights))
         return weights
 
     def _head_weights(self, weights):
         # By default the weights steer the trunk only: every head learns its task at 1.
-        return None if self.weigh_heads else torch.ones_like(weights)
+        # Where the trunk's weights are all 1 as well, None says the same, and the update
+        # skips comparing them on every step.
+        if self.weigh_heads or bool((weights == 1).all()):
+            return None
+        return torch.ones_like(weights)
