@@ -24,6 +24,7 @@ from hydasklearn.weighting import (
     LastLayerGain,
     ProportionalRule,
     RepresentationGain,
+    WeightRule,
     resolve_weighting,
 )
 from hydasklearn.weighting._hydalearn._arithmetic import gains_to_weights
@@ -134,8 +135,37 @@ def test_the_default_weighs_the_trunk_only_and_keeps_the_sum():
         assert float(weights.sum()) == pytest.approx(3.0)
         # every auxiliary task off, or at least at the main task's weight
         assert all(w == 0.0 or w >= float(weights[0]) for w in weights[1:].tolist())
-        torch.testing.assert_close(decision.head_weights, torch.ones(3, dtype=weights.dtype))
+        # every head at 1: said outright, or (None) the heads follow the trunk's weights, all 1
+        heads = weights if decision.head_weights is None else decision.head_weights
+        torch.testing.assert_close(heads, torch.ones(3, dtype=weights.dtype))
     assert strategy.n_steps_ == 6
+
+
+class _FixedRule(WeightRule):
+    """Weights chosen by the test, whatever the gains."""
+
+    def __init__(self, weights=(1.0, 1.0, 1.0)):
+        self.weights = weights
+
+    def weigh(self, gains):
+        return np.asarray(self.weights, dtype=float)
+
+
+@pytest.mark.parametrize("weights, weigh_heads, heads", [
+    ((1.5, 0.0, 1.5), False, [1.0, 1.0, 1.0]),  # the trunk weighed, every head at 1
+    ((1.0, 1.0, 1.0), False, None),             # all at 1: the heads follow the trunk
+    ((1.5, 0.0, 1.5), True, None),              # weigh_heads: the heads take the weights
+])
+def test_the_head_weights_of_a_decision_on_measured_and_held_steps(weights, weigh_heads, heads):
+    module, X, y = tiny_problem()
+    strategy = started(HydaLearn(rule=_FixedRule(weights), gain_every=2, weigh_heads=weigh_heads))
+    for _ in range(3):  # measured, held, measured
+        decision = strategy.weigh(make_step(module, X, y))
+        assert decision.weights.tolist() == list(weights)
+        if heads is None:
+            assert decision.head_weights is None
+        else:
+            assert decision.head_weights.tolist() == heads
 
 
 def test_the_paper_rule_weighs_every_step_in_proportion_to_its_own_gains():
