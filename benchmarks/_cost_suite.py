@@ -30,7 +30,6 @@ meets it, and the machine's load average before and after.
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 
@@ -39,7 +38,7 @@ import pandas as pd
 import torch
 from _options import pick
 from _registry import SETUPS, resolve
-from _timing import medians, ratios, round_robin
+from _timing import load_average, medians, ratios, round_robin
 from threadpoolctl import threadpool_limits
 
 from hydasklearn import HydaMultiTaskClassifier
@@ -222,19 +221,15 @@ def time_setup(setup, names, repeats, threads, device="cpu"):
             for name in names}
     warm_up = {name: (lambda name=name: fit_once(setup, name, 0, device, max_iter=1))
                for name in names}
-    load_start = _load_average()
+    load_start = load_average()
     timings = round_robin(runs, repeats, warm_up=warm_up)
-    load_end = _load_average()
+    load_end = load_average()
     frame = pd.DataFrame(cost_rows(timings, setup.target))
     frame["setup"], frame["rows"] = setup.name, len(setup.data[0][0])
     frame["n_tasks"], frame["threads"] = setup.data[0][1].shape[1], threads
     frame["load_average_start"], frame["load_average_end"] = load_start, load_end
     frame["set_up"] = f"{setup.description}, {threads} threads, {device}"
     return frame[COLUMNS]
-
-
-def _load_average():
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def cost_rows(timings, target, reference=REFERENCE):

@@ -230,7 +230,7 @@ def machine_info(root=None):
         "machine": f"{platform.system()} {platform.machine()}, "
                    f"{platform.processor() or 'unknown CPU'}",
         "cpu_count": os.cpu_count(),
-        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "load_average": load_average(),
         "python": platform.python_version(),
         "torch": torch.__version__, "numpy": np.__version__, "sklearn": sklearn.__version__,
         "hydasklearn": hydasklearn.__version__,
@@ -243,6 +243,11 @@ def machine_info(root=None):
         # Uncommitted changes of the package make a run hard to reproduce: say so.
         info["package_modified"] = bool(_git(root, "status", "--porcelain", "--", "hydasklearn"))
     return info
+
+
+def load_average():
+    """The machine's load average over the last minute (None where the system has none)."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
 def _git(root, *arguments):
