@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from .written_backward import heads_backward, last_linear_scale
+from .written_backward import heads_backward, last_linear_backward
 
 
 class LastLayerGradients:
@@ -38,23 +38,28 @@ class LastLayerGradients:
     rows : Tensor of shape (n_tasks, layout.size) or None
         Per-task gradients already computed (of a trunk with no linear
         layer, the whole trunk's), read as they are.
+    at_representation : Tensor of shape (n_tasks, batch_size, width) or None
+        Every task's gradient at the trunk's output, already computed (caught
+        during the update's backward pass), instead of the heads passed back
+        here; only with a record.
     """
 
-    def __init__(self, step, layout, rows=None):
+    def __init__(self, step, layout, rows=None, at_representation=None):
         self.layout = layout
         self._rows = rows
         if rows is not None:
             return
         written = None
         if step.record is not None:
-            scale = last_linear_scale(step.module, step.record)
-            at_representation = heads_backward(step.module, step.record, step.losses)
-            if scale is not None and at_representation is not None:
-                written = (*scale, at_representation)
+            layer = last_linear_backward(step.module, step.record)
+            if at_representation is None:
+                at_representation = heads_backward(step.module, step.record, step.losses)
+            if layer is not None and at_representation is not None:
+                written = (*layer, at_representation)
         if written is None:
             self._rows = step.gradients_through_representation("last")
             return
-        self._scale, self._inputs, self._at_representation = written
+        self._to_layer_output, self._inputs, self._at_representation = written
 
     def products(self, direction):
         """Inner product of every task's gradient of the layer with ``direction``.
@@ -71,13 +76,16 @@ class LastLayerGradients:
             return self._rows @ direction
         parts = self.layout.unflatten(direction)
         with torch.no_grad():
-            at_output = 0.0
-            if "weight" in parts:
-                at_output = self._inputs @ parts["weight"].T  # D a_i for every sample
-            if "bias" in parts:
-                at_output = at_output + parts["bias"]
-            # sum_i delta_ik . (D a_i + d), with delta_ik = s_i * (dL_k/dh)_i
-            weighted = (at_output * self._scale).reshape(-1)
+            # D a_i + d for every sample, in one kernel where the layer has both
+            if "weight" not in parts:
+                at_output = parts["bias"].expand_as(self._at_representation[0])
+            elif "bias" in parts:
+                at_output = torch.addmm(parts["bias"], self._inputs, parts["weight"].T)
+            else:
+                at_output = self._inputs @ parts["weight"].T
+            # sum_i delta_ik . (D a_i + d), with delta_ik = s_i * (dL_k/dh)_i, s the
+            # derivative of the layers after z: s_i * (D a_i + d) once for all tasks
+            weighted = self._to_layer_output(at_output).reshape(-1)
             return self._at_representation.reshape(len(self._at_representation), -1) @ weighted
 
     def main_gradient(self):
@@ -85,7 +93,7 @@ class LastLayerGradients:
         if self._rows is not None:
             return self._rows[0]
         with torch.no_grad():
-            main = self._at_representation[0] * self._scale
+            main = self._to_layer_output(self._at_representation[0])
             parts = [(main.T @ self._inputs).reshape(-1)] if "weight" in self.layout.names else []
             if "bias" in self.layout.names:
                 parts.append(main.sum(dim=0))

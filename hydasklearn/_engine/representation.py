@@ -70,31 +70,38 @@ def backward_through_heads(losses, representation, readers, head_parameters,
         for a parameter that no loss reached); with it, None (they are in
         ``.grad``).
     """
-    caught = representation.new_zeros((len(losses),) + representation.shape)
+    caught = [None] * len(losses)  # each task's gradient at h, summed over its readers
 
     def catch(task, index):
         def hook(grad_inputs, grad_outputs):
-            if grad_inputs[index] is not None:
-                caught[task] += grad_inputs[index]
+            gradient = grad_inputs[index]
+            if gradient is not None:
+                caught[task] = gradient if caught[task] is None else caught[task] + gradient
         return hook
 
+    def stacked():
+        rows = [representation.new_zeros(representation.shape) if each is None else each
+                for each in caught]
+        return torch.stack(rows).view(len(losses), -1)
+
     handles = [node.register_hook(catch(task, index)) for task, node, index in readers]
-    per_task = caught.view(len(losses), -1)
     try:
         if reweigh is None:
             gradients = torch.autograd.grad(losses.sum(), [representation] + head_parameters,
                                             retain_graph=True, allow_unused=True)
-            return per_task, gradients[1:]
+            return stacked(), gradients[1:]
+        per_task = []
 
         def replace(grad_outputs):
             # Every head has passed its gradient on: the trunk's turn.
+            per_task.append(stacked())
             replaced = list(grad_outputs)
-            replaced[representation.output_nr] = reweigh(per_task).view_as(representation)
+            replaced[representation.output_nr] = reweigh(per_task[0]).view_as(representation)
             return tuple(replaced)
 
         handles.append(representation.grad_fn.register_prehook(replace))
         losses.sum().backward(retain_graph=True)
-        return per_task, None
+        return per_task[0], None
     finally:
         for handle in handles:
             handle.remove()

@@ -23,6 +23,7 @@ from .jacobian import per_task_jacobian
 from .last_layer import LastLayerGradients
 from .layout import ParameterLayout, network_layouts
 from .representation import gradients_at_representation, head_readers, through_trunk
+from .written_backward import head_readers_of_record
 
 #: What :meth:`TrainingStep.has_computed` answers for: the results of backward passes.
 GRADIENT_QUANTITIES = ("jacobian", "gramian", "representation_gradients", "head_gradients")
@@ -217,8 +218,10 @@ class TrainingStep:
 
     @cached_property
     def readers(self):
-        """Where each head reads the representation (see :func:`head_readers`)."""
-        return head_readers(self.losses, self.representation)
+        """Where each head reads the representation (see :func:`head_readers`); from the
+        heads' first outputs where there is a :attr:`record`, with no walk of the graph."""
+        readers = None if self.record is None else head_readers_of_record(self.record)
+        return head_readers(self.losses, self.representation) if readers is None else readers
 
     @property
     def representation_gradients(self):
@@ -255,20 +258,11 @@ class TrainingStep:
         """Per-task gradients of trunk parameters, from :attr:`representation_gradients`.
 
         One batched backward pass from the representation through the trunk
-        (``layer="all"``) or through its last linear layer only
-        (``layer="last"``: a small fraction of the per-task Jacobian's cost);
-        see :func:`~hydasklearn._engine.representation.through_trunk`.
-        Computed once per step and argument pair.
-
-        Parameters
-        ----------
-        layer : {"all", "last"}
-        halves : bool, default=False
-            Each half of the batch's share instead (batches are shuffled).
-
-        Returns
-        -------
-        Tensor of shape (n_tasks, n_values), or a pair of them when ``halves``.
+        (``layer="all"``) or through its last linear layer only (``"last"``),
+        once per step and argument pair (see
+        :func:`~hydasklearn._engine.representation.through_trunk`); with
+        ``halves``, each half of the batch's share, a pair of tensors of shape
+        (n_tasks, n_values).
         """
         if (layer, halves) not in self._through_representation:
             layout = self._last_layer_layout if layer == "last" else self.trunk_layout
@@ -284,13 +278,25 @@ class TrainingStep:
         passed back for its own task, the trunk's layers not at all. A trunk
         with no linear layer that learns counts as one layer (its per-task Jacobian).
         """
+        if self.last_layer_layout is None:
+            return LastLayerGradients(self, self.trunk_layout, rows=self.shared_gradients)
+        return LastLayerGradients(self, self.last_layer_layout)
+
+    def last_layer_at(self, representation_gradients):
+        """:attr:`last_layer` from every task's gradient at the trunk's output, given
+        (caught during the update's backward pass, so the heads are not passed back
+        again); only with a :attr:`record` and a :attr:`last_layer_layout`."""
+        return LastLayerGradients(self, self.last_layer_layout, at_representation=(
+            representation_gradients.view((self.n_tasks,) + self.representation.shape)))
+
+    @cached_property
+    def last_layer_layout(self):
+        """The trunk's last linear layer's parameters; None where there is none that learns."""
         try:
             layout = self._last_layer_layout
         except ValueError:  # no nn.Linear in the trunk
-            layout = None
-        if layout is None or not layout.size:  # nor one that learns: the whole trunk
-            return LastLayerGradients(self, self.trunk_layout, rows=self.shared_gradients)
-        return LastLayerGradients(self, layout)
+            return None
+        return layout if layout.size else None
 
     @cached_property
     def _last_linear(self):

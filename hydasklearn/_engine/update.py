@@ -91,21 +91,50 @@ def _backward_heads_apart(step, weights, head_weights):
         step.losses.backward(weights)
         return
     parameters, tasks = step.head_layout.parameters, step.head_tasks
-    # Heads of tasks at weight 0 that still learn: from the head's own small graph, first.
+    # Tasks at weight 0 whose heads still learn.
     missing = {k for k in range(step.n_tasks) if trunk[k] == 0 and heads[k] != 0}
-    own = [p for p, task in zip(parameters, tasks) if task in missing]
-    if own:
-        picked = torch.tensor([float(k in missing) for k in range(step.n_tasks)]).to(weights)
-        own_gradients = iter(torch.autograd.grad(step.losses, own, grad_outputs=picked,
-                                                 retain_graph=True, allow_unused=True))
-    step.losses.backward(weights)
+    readers = step.readers if missing else None
+    if readers is not None:
+        # Their losses count at 1 for their heads, and a hook keeps them out of the trunk.
+        loss_weights = torch.tensor([1.0 if k in missing else trunk[k]
+                                     for k in range(step.n_tasks)]).to(weights)
+        _backward_out_of_trunk(step.losses, loss_weights, readers, missing)
+    else:
+        if missing:  # their heads' gradients from the heads' own small graphs, first
+            own = [p for p, task in zip(parameters, tasks) if task in missing]
+            picked = torch.tensor([float(k in missing) for k in range(step.n_tasks)]).to(weights)
+            own_gradients = iter(torch.autograd.grad(step.losses, own, grad_outputs=picked,
+                                                     retain_graph=True, allow_unused=True))
+        step.losses.backward(weights)
+        for parameter, task in zip(parameters, tasks):
+            if task in missing:
+                gradient = next(own_gradients)
+                if gradient is not None:
+                    parameter.grad = gradient
+    # Every head from its task's loss weight to its head weight.
+    scales = [heads[k] if k in missing else heads[k] / trunk[k] if trunk[k] else 1.0
+              for k in range(step.n_tasks)]
     for parameter, task in zip(parameters, tasks):
-        if task in missing:
-            gradient = next(own_gradients)
-            if gradient is not None:
-                parameter.grad = gradient * heads[task]
-        elif trunk[task] != 0 and heads[task] != trunk[task] and parameter.grad is not None:
-            parameter.grad.mul_(heads[task] / trunk[task])
+        if scales[task] != 1 and parameter.grad is not None:
+            parameter.grad.mul_(scales[task])
+
+
+def _backward_out_of_trunk(losses, loss_weights, readers, tasks):
+    """One backward pass of ``sum_k loss_weights[k] L_k`` in which ``tasks`` pass nothing
+    on to the trunk: their gradient stops where their head reads the representation."""
+    def stop(index):
+        def hook(grad_inputs, grad_outputs):
+            return tuple(None if position == index else gradient
+                         for position, gradient in enumerate(grad_inputs))
+        return hook
+
+    handles = [node.register_hook(stop(index)) for task, node, index in readers
+               if task in tasks]
+    try:
+        losses.backward(loss_weights)
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 def _reweighted(step, sample_weights):

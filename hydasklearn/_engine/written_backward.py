@@ -171,12 +171,13 @@ def _backward(layers, x, outputs, gradient, gradients, need_input=True):
     return gradient
 
 
-def last_linear_scale(module, record):
-    """How the trunk's layers after its last linear layer scale a gradient, and that layer's input.
+def last_linear_backward(module, record):
+    """How a gradient at the trunk's output reaches its last linear layer's output, and that
+    layer's input.
 
-    Those layers are elementwise, so the gradient at the last linear
-    layer's output ``z`` is the gradient at the trunk's output times their
-    derivative at the recorded values: ``dL/dz = s * dL/dh``.
+    The layers after the last linear layer are elementwise, so the gradient
+    at that layer's output ``z`` is the gradient at the trunk's output times
+    their derivative at the recorded values.
 
     Parameters
     ----------
@@ -187,8 +188,10 @@ def last_linear_scale(module, record):
     Returns
     -------
     tuple or None
-        ``(s, inputs)``: ``s`` of shape (batch_size, out_features) and the
-        layer's input, of shape (batch_size, in_features); None where the
+        ``(to_layer_output, inputs)``: ``to_layer_output(gradient)`` maps a
+        gradient of shape (batch_size, width) at the trunk's output to the
+        one at ``z`` (the same tensor where no layer follows); ``inputs``,
+        the layer's input, of shape (batch_size, in_features). None where the
         trunk has no linear layer.
     """
     X, trunk_outputs, _ = record
@@ -196,12 +199,48 @@ def last_linear_scale(module, record):
     if not linear:
         return None
     last = linear[-1]
-    with torch.no_grad():
-        ones = torch.ones_like(trunk_outputs[-1]).unsqueeze(1)
-        scale = _backward(module.trunk[last + 1:], trunk_outputs[last], trunk_outputs[last + 1:],
-                          ones, None)[:, 0]
+    # (derivative, layer, input, output) of every layer after it, last first; dropout is off
+    after = [(_ELEMENTWISE[type(layer)], layer, trunk_outputs[index - 1].detach(),
+              trunk_outputs[index].detach())
+             for index, layer in reversed(list(enumerate(module.trunk)))
+             if index > last and type(layer) in _ELEMENTWISE]
+
+    def to_layer_output(gradient):
+        with torch.no_grad():
+            for derivative, layer, x, y in after:
+                gradient = derivative(layer, gradient, x, y)
+        return gradient
+
     inputs = X if last == 0 else trunk_outputs[last - 1]
-    return scale, inputs.detach()
+    return to_layer_output, inputs.detach()
+
+
+def head_readers_of_record(record):
+    """Where each head's first layer reads the trunk's output, from a :func:`record_forward` record.
+
+    The same ``(task, node, input index)`` triples as
+    :func:`~hydasklearn._engine.representation.head_readers` finds by walking
+    the losses' graph, found here from each head's first output alone.
+
+    Returns
+    -------
+    list or None
+        None where a head's first layer does not read the trunk's output at
+        exactly one input (an identity, say): walk the graph instead.
+    """
+    _, trunk_outputs, head_outputs = record
+    target = trunk_outputs[-1].grad_fn
+    if target is None:
+        return None
+    readers = []
+    for task, outputs in enumerate(head_outputs):
+        node = outputs[0].grad_fn
+        indices = [] if node is None else [
+            index for index, (child, _) in enumerate(node.next_functions) if child is target]
+        if len(indices) != 1:
+            return None
+        readers.append((task, node, indices[0]))
+    return readers
 
 
 def heads_backward(module, record, losses):

@@ -163,6 +163,7 @@ def test_a_trunk_without_a_linear_layer_counts_as_one_layer():
     with pytest.raises(ValueError, match="no torch.nn.Linear"):
         last_linear_layer(module.trunk)
     expected = autograd_rows(step, list(module.trunk.parameters()))
+    assert step.last_layer_layout is None  # so gains cannot be read from the trunk's output
     assert step.last_layer.layout.size == step.n_shared == expected.shape[1]
     assert_matches_autograd(step, expected)
     torch.testing.assert_close(step.last_layer.products(directions(step.n_shared)[0]),

@@ -49,14 +49,19 @@ def test_after_representation_gradients_are_read_one_pass_through_the_trunk_rema
     assert not step.has_computed("jacobian")
 
 
-@pytest.mark.parametrize("head_weights, passes", [
-    (None, 1),
-    (torch.tensor([1.0, 1.0, 0.0], dtype=torch.float64), 1),  # heads rescaled after the pass
-    (HEAD_WEIGHTS[1], 2),  # task 2 is off the trunk, its head learns: a small pass first
+@pytest.mark.parametrize("head_weights, readers, passes", [
+    (None, True, 1),
+    (torch.tensor([1.0, 1.0, 0.0], dtype=torch.float64), True, 1),  # heads rescaled after
+    # task 2 is off the trunk, its head learns: a hook stops its gradient at the head ...
+    (HEAD_WEIGHTS[1], True, 1),
+    (HEAD_WEIGHTS[1], False, 2),  # ... or, where the heads' graphs are not apart, a small pass
 ])
 def test_with_nothing_computed_one_ordinary_pass_and_a_small_one_for_idle_heads(
-        make_step, reference_update, written_gradients, backward_calls, head_weights, passes):
+        make_step, reference_update, written_gradients, backward_calls, head_weights, readers,
+        passes):
     module, step = make_step()
+    if not readers:
+        step.__dict__["readers"] = None  # what head_readers finds for graphs that are not apart
     backward_calls[0] = 0
     apply_decision(step, Decision(WEIGHTS, head_weights=head_weights))
     assert backward_calls[0] == passes

@@ -6,10 +6,12 @@ import torch
 from torch import nn
 
 from hydasklearn import HydaMultiTaskClassifier
+from hydasklearn._engine.representation import head_readers
 from hydasklearn._engine.step import TrainingStep
 from hydasklearn._engine.written_backward import (
+    head_readers_of_record,
     heads_backward,
-    last_linear_scale,
+    last_linear_backward,
     network_jacobian,
     record_forward,
 )
@@ -123,35 +125,38 @@ def recorded(activation="relu", hidden_layer_sizes=(12, 8), head_layer_sizes=(),
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity", "gelu"])
 @pytest.mark.parametrize("hidden_layer_sizes", [(12, 8), (12,)])
-def test_the_last_linear_scale_is_the_derivative_of_the_layers_after_it(activation,
-                                                                        hidden_layer_sizes):
+def test_the_last_linear_backward_is_the_derivative_of_the_layers_after_it(activation,
+                                                                           hidden_layer_sizes):
     net, record, _ = recorded(activation, hidden_layer_sizes)
     X, trunk_outputs, _ = record
     last = len(net.trunk) - 2  # Linear, then the activation
-    scale, inputs = last_linear_scale(net, record)
-    assert scale.shape == trunk_outputs[-1].shape and not scale.requires_grad
+    to_layer_output, inputs = last_linear_backward(net, record)
     # the layer's own input: it gives the recorded output of the layer
     torch.testing.assert_close(net.trunk[last](inputs), trunk_outputs[last])
+    assert not inputs.requires_grad
     if len(hidden_layer_sizes) == 1:
         assert inputs is X or torch.equal(inputs, X)
-    # dL/dz = s * dL/dh for any gradient dL/dh at the trunk's output
+    # dL/dz from any gradient dL/dh at the trunk's output, as autograd passes it back
     at_output = torch.randn(trunk_outputs[-1].shape, generator=torch.Generator().manual_seed(3))
     expected = torch.autograd.grad(trunk_outputs[-1], trunk_outputs[last],
                                    grad_outputs=at_output, retain_graph=True)[0]
-    torch.testing.assert_close(scale * at_output, expected, rtol=1e-5, atol=1e-7)
+    at_layer = to_layer_output(at_output)
+    assert not at_layer.requires_grad
+    torch.testing.assert_close(at_layer, expected, rtol=1e-5, atol=1e-7)
 
 
-def test_the_last_linear_scale_is_one_where_the_trunk_ends_in_the_layer():
+def test_the_last_linear_backward_passes_the_gradient_on_where_the_trunk_ends_in_the_layer():
     trunk = nn.Sequential(nn.Linear(6, 12), nn.Tanh(), nn.Linear(12, 12))
     net, record, _ = recorded(hidden_layer_sizes=(12,), trunk=trunk)  # heads of width 12
-    scale, inputs = last_linear_scale(net, record)
-    torch.testing.assert_close(scale, torch.ones(40, 12))
+    to_layer_output, inputs = last_linear_backward(net, record)
+    gradient = torch.randn(40, 12)
+    assert to_layer_output(gradient) is gradient
     torch.testing.assert_close(inputs, record[1][1])
 
 
-def test_the_last_linear_scale_of_a_trunk_without_a_linear_layer_is_none():
+def test_the_last_linear_backward_of_a_trunk_without_a_linear_layer_is_none():
     net, record, _ = recorded(hidden_layer_sizes=(6,), trunk=nn.Sequential(nn.Tanh()))
-    assert last_linear_scale(net, record) is None
+    assert last_linear_backward(net, record) is None
 
 
 @pytest.mark.parametrize("head_layer_sizes", [(), (5,)])
@@ -178,3 +183,16 @@ def test_the_gradients_at_the_representation_need_losses_from_the_record():
     X, y = batch()
     other = MultiTaskLoss(["binary", "multiclass", "regression"]).task_losses(net(X), y)
     assert heads_backward(net, record, other) is None
+
+
+def test_the_heads_readers_from_the_record_are_those_of_the_graph():
+    net, record, losses = recorded(head_layer_sizes=(5,))
+    assert head_readers_of_record(record) == head_readers(losses, record[1][-1])
+
+
+def test_a_head_that_does_not_read_the_trunk_in_its_first_layer_has_its_graph_walked():
+    net = SharedTrunkNetwork(6, [1, 3, 1], hidden_layer_sizes=(12,), seed=0)
+    net.heads[0] = nn.Sequential(nn.Identity(), *net.heads[0])
+    X, _ = batch()
+    _, _, record = record_forward(net, X)
+    assert record is not None and head_readers_of_record(record) is None

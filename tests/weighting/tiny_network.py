@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from hydasklearn._engine.step import TrainingStep
+from hydasklearn._engine.written_backward import record_forward
 from hydasklearn._model.losses import MultiTaskLoss
 from hydasklearn._model.network import SharedTrunkNetwork
 
@@ -36,13 +37,18 @@ def tiny_problem(seed=0, n_samples=16):
     return module, X, y
 
 
-def make_step(module, X, y, learning_rate=0.1, sample_batch=None, kinds=KINDS):
-    """A TrainingStep built as the training loop builds it."""
+def make_step(module, X, y, learning_rate=0.1, sample_batch=None, kinds=KINDS, recorded=False):
+    """A TrainingStep; ``recorded``: with the record of every layer's output, as the
+    training loop builds it."""
     criterion = MultiTaskLoss(kinds)
-    representation = module.trunk(X)
-    losses = criterion.task_losses(module.forward_heads(representation), y)
+    if recorded:
+        representation, outputs, record = record_forward(module, X)
+    else:
+        representation, record = module.trunk(X), None
+        outputs = module.forward_heads(representation)
+    losses = criterion.task_losses(outputs, y)
     return TrainingStep(module, criterion, X, y, representation, losses, learning_rate,
-                        sample_batch=sample_batch)
+                        sample_batch=sample_batch, record=record)
 
 
 def other_batch(size):

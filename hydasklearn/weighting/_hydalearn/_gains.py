@@ -26,10 +26,11 @@ class GainEstimator(BaseEstimator):
     training (:meth:`start` checks the options and resets the state) and
     calls :meth:`measure` on every step whose gains it measures.
 
-    Subclasses implement :meth:`measure`; a part whose gains depend on the
-    gradients at the trunk's output alone sets ``reads_representation_only``
-    and implements :meth:`gains_from_representation`, so that the weights
-    can be chosen inside the step's one backward pass.
+    Subclasses implement :meth:`measure`; a part whose gains can follow
+    from the gradients at the trunk's output alone says so in
+    :meth:`reads_representation` and implements
+    ``gains_from_representation(representation_gradients, step)``, so that
+    the weights can be chosen inside the step's one backward pass.
 
     Examples
     --------
@@ -44,9 +45,6 @@ class GainEstimator(BaseEstimator):
     """
 
     _parameter_constraints: dict = {}
-
-    #: Whether the gains are a function of the gradients at the trunk's output alone.
-    reads_representation_only = False
 
     def start(self):
         """Check the options and reset the state before training.
@@ -70,6 +68,24 @@ class GainEstimator(BaseEstimator):
         Tensor of shape (n_tasks,)
         """
         raise NotImplementedError
+
+    def reads_representation(self, step):
+        """Whether this step's gains follow from every task's gradient at the trunk's output.
+
+        Where they do (and the heads learn at weight 1), HydaLearn chooses the
+        weights inside the step's one backward pass, with
+        ``gains_from_representation``, when the gradient reaches the trunk's
+        output: no pass is spent on the gains alone.
+
+        Parameters
+        ----------
+        step : TrainingStep
+
+        Returns
+        -------
+        bool
+        """
+        return False
 
     def _look_ahead_step(self, step):
         """The look-ahead step ``eta``: the optimizer's learning rate."""
@@ -158,77 +174,16 @@ class FirstOrderGain(GainEstimator):
         """The main-task gradient to measure against; keeps this batch's for the next step."""
         if self.reference == "batch":
             return gradients[0]
-        return _previous_reference(self, gradients[0])
+        return previous_reference(self, gradients[0])
 
 
-def _previous_reference(gain, main):
+def previous_reference(gain, main):
     """The main-task gradient ``gain`` kept at its previous measurement (``main`` at the
     first); keeps ``main`` as ``reference_gradient_`` for the next."""
     reference = gain.reference_gradient_
     # a new tensor (nan_to_num copies): the step's gradients are not kept alive
     gain.reference_gradient_ = torch.nan_to_num(main.detach(), nan=0.0, posinf=0.0, neginf=0.0)
     return main if reference is None else reference
-
-
-class LastLayerGain(GainEstimator):
-    """First-order gains of the trunk's last linear layer: ``eta <g_k, grad M>`` over it.
-
-    HydaLearn's gain [1]_ to first order in the look-ahead step ``eta``, as
-    :class:`FirstOrderGain` computes it, of the parameters of the trunk's
-    last linear layer only (the layer every head reads), not scaled per
-    unit length. All tasks' inner products come from the gradients at that
-    layer's output, which the heads alone give, in one matrix product: no
-    task's gradient matrix is formed, and the trunk is passed back once, as
-    under equal weighting, so the cost hardly grows with the number of
-    tasks. With one hidden layer the gains are those of
-    ``FirstOrderGain(per_unit_length=False)``; a trunk with no linear layer
-    counts as one layer. Its cost and scores: :doc:`/benchmark_results`.
-
-    Parameters
-    ----------
-    reference : {"previous", "batch"}, default="previous"
-        The main-task gradient each task's gradient is measured against, as
-        in :class:`FirstOrderGain`.
-
-    Attributes
-    ----------
-    reference_gradient_ : Tensor of shape (n_values,) or None
-        With ``reference="previous"``: the last layer's main-task gradient
-        the next measurement is measured against.
-
-    See Also
-    --------
-    FirstOrderGain : The same gains over all the trunk's parameters.
-
-    References
-    ----------
-    .. [1] S. Verboven, M. H. Chaudhary, J. Berrevoets, V. Ginis, W. Verbeke,
-       "HydaLearn: Highly Dynamic Task Weighting for Multi-task Learning with
-       Auxiliary Tasks", Applied Intelligence 53(5):5808-5822, 2023;
-       arXiv:2008.11643.
-
-    Examples
-    --------
-    >>> from hydasklearn.weighting import HydaLearn, LastLayerGain
-    >>> HydaLearn(gain=LastLayerGain(reference="batch")).get_params()["gain__reference"]
-    'batch'
-    """
-
-    _parameter_constraints = {"reference": [StrOptions({"previous", "batch"})]}
-
-    def __init__(self, reference="previous"):
-        self.reference = reference
-
-    def start(self):
-        super().start()
-        self.reference_gradient_ = None
-        return self
-
-    def measure(self, step):
-        layer = step.last_layer
-        main = layer.main_gradient()
-        reference = main if self.reference == "batch" else _previous_reference(self, main)
-        return (self._look_ahead_step(step) * layer.products(reference)).detach()
 
 
 class ExactGain(GainEstimator):
@@ -324,15 +279,15 @@ class RepresentationGain(GainEstimator):
     Examples
     --------
     >>> from hydasklearn.weighting import HydaLearn, RepresentationGain
-    >>> HydaLearn(gain=RepresentationGain()).gain.reads_representation_only
-    True
     """
 
     _parameter_constraints = {"per_unit_length": ["boolean"]}
-    reads_representation_only = True
 
     def __init__(self, per_unit_length=True):
         self.per_unit_length = per_unit_length
+
+    def reads_representation(self, step):
+        return True
 
     def measure(self, step):
         return self.gains_from_representation(step.representation_gradients, step)

@@ -9,7 +9,8 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import Interval
 
 from .._base import Decision, WeightingStrategy
-from ._gains import FirstOrderGain, GainEstimator, LastLayerGain
+from ._gains import FirstOrderGain, GainEstimator
+from ._last_layer_gain import LastLayerGain
 from ._rules import EvidenceRule, ProportionalRule, WeightRule
 
 # The default parts. Shared by every HydaLearn() that keeps them, so never changed:
@@ -207,7 +208,7 @@ class HydaLearn(WeightingStrategy):
         if self._held is not None and count % self.gain_every != 0:
             weights, gains, heads = self._held  # between two measurements: the last ones again
             return Decision(weights, gains=gains, head_weights=heads)
-        if self.gain_.reads_representation_only and not self.weigh_heads:
+        if not self.weigh_heads and self.gain_.reads_representation(step):
             # The weights are chosen inside the step's one backward pass, when
             # the gradient reaches the trunk's output.
             def choose(representation_gradients):

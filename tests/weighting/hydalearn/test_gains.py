@@ -159,11 +159,13 @@ def test_representation_gains_use_gradients_of_the_trunk_output(unit):
     module, X, y = tiny_problem()
     expected = hand_representation_gradients(module, X, y)
     gain = RepresentationGain(per_unit_length=unit).start()
-    gains = gain.measure(make_step(module, X, y, learning_rate=0.1))
+    step = make_step(module, X, y, learning_rate=0.1)
+    gains = gain.measure(step)
     raw = 0.1 * (expected @ expected[0])
     torch.testing.assert_close(gains, per_unit_length(raw, expected) if unit else raw)
-    assert gain.reads_representation_only
-    assert not FirstOrderGain.reads_representation_only and not ExactGain.reads_representation_only
+    assert gain.reads_representation(step)
+    assert not FirstOrderGain().reads_representation(step)
+    assert not ExactGain().reads_representation(step)
 
 
 @pytest.mark.parametrize("gain, match", [
@@ -392,3 +394,22 @@ def test_the_last_layer_reference_is_a_nested_parameter_of_the_estimator():
     assert type(fitted) is LastLayerGain
     assert fitted.reference == search.best_params_["weighting__gain__reference"]
     assert model.weighting.gain.reference == "batch"  # the searched estimator is left alone
+
+
+def test_last_layer_gains_from_the_representation_are_the_measured_ones():
+    """Inside the update's pass the gains come from the caught gradients at the trunk's
+    output; they are those the part measures on its own."""
+    module, X, y = tiny_problem()
+    measured = LastLayerGain(reference="batch").start().measure(
+        make_step(module, X, y, recorded=True))
+    step = make_step(module, X, y, recorded=True)
+    caught = torch.stack([torch.autograd.grad(loss, step.representation, retain_graph=True)[0]
+                          .reshape(-1) for loss in step.losses])
+    gain = LastLayerGain(reference="batch").start()
+    assert gain.reads_representation(step)
+    torch.testing.assert_close(gain.gains_from_representation(caught, step), measured)
+
+
+def test_last_layer_gains_need_a_record_to_read_the_representation():
+    module, X, y = tiny_problem()
+    assert not LastLayerGain().reads_representation(make_step(module, X, y))

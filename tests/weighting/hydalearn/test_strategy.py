@@ -151,6 +151,30 @@ class _FixedRule(WeightRule):
         return np.asarray(self.weights, dtype=float)
 
 
+def test_the_default_chooses_the_weights_inside_the_steps_one_backward_pass():
+    """With a record of every layer's output (as in training), the default's gains come from
+    the gradients at the trunk's output that the update's own pass catches: the gains measured
+    apart, the trunk at the weights and every head at weight 1."""
+    module, X, y = tiny_problem()
+    fixed = (1.5, 0.0, 1.5)
+    apart = started(HydaLearn(rule=_FixedRule(fixed))).gain_.measure(
+        make_step(module, X, y, recorded=True))
+    step = make_step(module, X, y, recorded=True)
+    per_task = [torch.autograd.grad(loss, list(module.parameters()), retain_graph=True)
+                for loss in step.losses]
+    decision = started(HydaLearn(rule=_FixedRule(fixed))).weigh(step)
+    assert decision.weights is None and decision.weights_at_representation is not None
+    applied = apply_decision(step, decision)
+    torch.testing.assert_close(applied.gains, apart)
+    torch.testing.assert_close(applied.weights, torch.tensor(fixed, dtype=torch.float64))
+    for index, parameter in enumerate(module.parameters()):
+        if any(parameter is p for p in module.trunk.parameters()):
+            expected = sum(w * rows[index] for w, rows in zip(fixed, per_task))
+        else:  # a head reaches its own task's loss only
+            expected = sum(rows[index] for rows in per_task)
+        torch.testing.assert_close(parameter.grad, expected)
+
+
 @pytest.mark.parametrize("weights, weigh_heads, heads", [
     ((1.5, 0.0, 1.5), False, [1.0, 1.0, 1.0]),  # the trunk weighed, every head at 1
     ((1.0, 1.0, 1.0), False, None),             # all at 1: the heads follow the trunk
