@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from numbers import Integral
 
+import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.utils._param_validation import Interval
@@ -190,7 +191,7 @@ class HydaLearn(WeightingStrategy):
         self.gain_ = clone(self.gain).start()
         self.rule_ = clone(self.rule).start(self.gain_every)
         self.n_steps_ = 0
-        self._held = None  # (weights, gains, head weights) of the last measurement
+        self._held = None  # the decision of the last measurement
         return self
 
     def end_epoch(self, task_losses):
@@ -206,31 +207,24 @@ class HydaLearn(WeightingStrategy):
         count = self.n_steps_
         self.n_steps_ = count + 1
         if self._held is not None and count % self.gain_every != 0:
-            weights, gains, heads = self._held  # between two measurements: the last ones again
-            return Decision(weights, gains=gains, head_weights=heads)
+            return self._held  # between two measurements: the last decision again
         if not self.weigh_heads and self.gain_.reads_representation(step):
             # The weights are chosen inside the step's one backward pass, when
             # the gradient reaches the trunk's output.
             def choose(representation_gradients):
                 gains = self.gain_.gains_from_representation(representation_gradients, step)
-                return self._weights(gains), gains
+                return self._hold(gains).weights, gains
 
             return Decision(weights_at_representation=choose)
-        gains = self.gain_.measure(step).detach()
-        weights = self._weights(gains)
-        return Decision(weights, gains=gains, head_weights=self._held[2])
+        return self._hold(self.gain_.measure(step).detach())
 
-    def _weights(self, gains):
-        """The rule's weights for these gains, as a tensor; kept for the steps in between."""
-        weights = torch.as_tensor(self.rule_.weigh(gains), dtype=gains.dtype,
-                                  device=gains.device)
-        self._held = (weights.detach(), gains, self._head_weights(weights))
-        return weights
-
-    def _head_weights(self, weights):
+    def _hold(self, gains):
+        """The decision of the rule's weights for these gains, kept for the steps in between."""
+        chosen = np.asarray(self.rule_.weigh(gains), dtype=float)
+        weights = torch.as_tensor(chosen, dtype=gains.dtype, device=gains.device)
         # By default the weights steer the trunk only: every head learns its task at 1.
         # Where the trunk's weights are all 1 as well, None says the same, and the update
         # skips comparing them on every step.
-        if self.weigh_heads or bool((weights == 1).all()):
-            return None
-        return torch.ones_like(weights)
+        heads = None if self.weigh_heads or (chosen == 1).all() else torch.ones_like(weights)
+        self._held = Decision(weights, gains=gains, head_weights=heads)
+        return self._held
