@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
+
+from .._model.network import last_linear_layer
 
 
 class ParameterLayout:
@@ -102,19 +106,32 @@ class ParameterLayout:
         return layout
 
 
+class NetworkLayouts(NamedTuple):
+    """A network's layouts, built once per fit: see :func:`network_layouts`."""
+
+    trunk: ParameterLayout
+    heads: ParameterLayout
+    head_tasks: list
+    last_layer: ParameterLayout | None
+
+
 def network_layouts(module):
     """Layouts of a :class:`SharedTrunkNetwork`'s trunk and of its heads, head after head.
 
     Returns
     -------
-    trunk : ParameterLayout
-        Names prefixed ``"trunk."``.
-    heads : ParameterLayout
-        Names prefixed ``"heads.<k>."``.
-    head_tasks : list of int
-        The task of every parameter of ``heads``.
+    NetworkLayouts
+        ``trunk``: names prefixed ``"trunk."``; ``heads``: names prefixed
+        ``"heads.<k>."``; ``head_tasks``: the task of every parameter of
+        ``heads``; ``last_layer``: the trunk's last ``nn.Linear`` (names
+        ``"weight"``, ``"bias"``), None where the trunk has none that learns.
     """
     trunk = ParameterLayout(module.trunk.named_parameters(prefix="trunk"))
     heads = ParameterLayout(module.heads.named_parameters(prefix="heads"))
     head_tasks = [int(name.split(".")[1]) for name in heads.names]
-    return trunk, heads, head_tasks
+    try:
+        last_layer = ParameterLayout(last_linear_layer(module.trunk).named_parameters())
+    except ValueError:  # no nn.Linear in the trunk
+        last_layer = None
+    return NetworkLayouts(trunk, heads, head_tasks,
+                          last_layer if last_layer is not None and last_layer.size else None)

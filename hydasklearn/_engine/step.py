@@ -289,14 +289,10 @@ class TrainingStep:
         return LastLayerGradients(self, self.last_layer_layout, at_representation=(
             representation_gradients.view((self.n_tasks,) + self.representation.shape)))
 
-    @cached_property
+    @property
     def last_layer_layout(self):
         """The trunk's last linear layer's parameters; None where there is none that learns."""
-        try:
-            layout = self._last_layer_layout
-        except ValueError:  # no nn.Linear in the trunk
-            return None
-        return layout if layout.size else None
+        return self.layouts.last_layer
 
     @cached_property
     def _last_linear(self):

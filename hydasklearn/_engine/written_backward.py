@@ -216,7 +216,7 @@ def last_linear_backward(module, record):
 
 
 def head_readers_of_record(record):
-    """Where each head's first layer reads the trunk's output, from a :func:`record_forward` record.
+    """Where each head's first layer reads the trunk's output, from a record of the forward.
 
     The same ``(task, node, input index)`` triples as
     :func:`~hydasklearn._engine.representation.head_readers` finds by walking

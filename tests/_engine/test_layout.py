@@ -37,8 +37,17 @@ def test_set_gradients_writes_views_and_columns_of_finds_a_layer():
 def test_frozen_parameters_are_left_out_and_layouts_concatenate():
     module = network()
     module.heads[1][0].bias.requires_grad_(False)
-    trunk, heads, head_tasks = network_layouts(module)
+    trunk, heads, head_tasks, last_layer = network_layouts(module)
     assert trunk.names[0].startswith("trunk.") and heads.names[0].startswith("heads.0.")
     assert head_tasks == [0, 0, 1]
+    assert last_layer.names == ["weight", "bias"]
+    assert last_layer.parameters == list(module.trunk[-2].parameters())
     both = trunk.concatenated(heads)
     assert both.names == trunk.names + heads.names and both.size == trunk.size + heads.size
+
+
+def test_a_last_linear_layer_that_does_not_learn_has_no_layout():
+    module = network()
+    for parameter in module.trunk[-2].parameters():
+        parameter.requires_grad_(False)
+    assert network_layouts(module).last_layer is None
