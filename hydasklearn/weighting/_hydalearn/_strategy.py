@@ -192,6 +192,7 @@ class HydaLearn(WeightingStrategy):
         self.rule_ = clone(self.rule).start(self.gain_every)
         self.n_steps_ = 0
         self._held = None  # the decision of the last measurement
+        self._chosen = None  # the rule's weights in it
         return self
 
     def end_epoch(self, task_losses):
@@ -221,10 +222,16 @@ class HydaLearn(WeightingStrategy):
     def _hold(self, gains):
         """The decision of the rule's weights for these gains, kept for the steps in between."""
         chosen = np.asarray(self.rule_.weigh(gains), dtype=float)
-        weights = torch.as_tensor(chosen, dtype=gains.dtype, device=gains.device)
-        # By default the weights steer the trunk only: every head learns its task at 1.
-        # Where the trunk's weights are all 1 as well, None says the same, and the update
-        # skips comparing them on every step.
-        heads = None if self.weigh_heads or (chosen == 1).all() else torch.ones_like(weights)
+        last = self._held
+        if last is not None and np.array_equal(chosen, self._chosen):
+            # The same tensors as before: the update reuses what it derived from them.
+            weights, heads = last.weights, last.head_weights
+        else:
+            weights = torch.as_tensor(chosen, dtype=gains.dtype, device=gains.device)
+            # By default the weights steer the trunk only: every head learns its task at 1.
+            # Where the trunk's weights are all 1 as well, None says the same, and the
+            # update skips comparing them on every step.
+            heads = None if self.weigh_heads or (chosen == 1).all() else torch.ones_like(weights)
+        self._chosen = chosen
         self._held = Decision(weights, gains=gains, head_weights=heads)
         return self._held

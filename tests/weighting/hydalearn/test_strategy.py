@@ -234,6 +234,20 @@ def test_between_measurements_the_last_weights_are_used_again():
     assert decisions[4] is decisions[3]
 
 
+def test_a_measurement_that_keeps_the_weights_keeps_their_tensors():
+    """So that the update reuses what it derived from them (the plan of the heads apart)."""
+    strategy = started(HydaLearn(gain=FirstOrderGain(), rule=_FixedRule((1.5, 0.0, 1.5)),
+                                 gain_every=1))
+    module, X, y = tiny_problem()
+    first, second = (strategy.weigh(make_step(module, X, y)) for _ in range(2))
+    assert second is not first and second.gains is not first.gains
+    assert second.weights is first.weights and second.head_weights is first.head_weights
+    strategy.rule_.weights = (1.0, 1.0, 1.0)
+    third = strategy.weigh(make_step(module, X, y))
+    assert third.weights is not first.weights and third.head_weights is None
+    torch.testing.assert_close(third.weights, torch.ones(3, dtype=torch.float64))
+
+
 @pytest.mark.parametrize("gain", PAPER_GAINS)
 def test_a_task_without_labels_in_the_batch_gets_weight_zero(gain):
     module, X, y = tiny_problem()
