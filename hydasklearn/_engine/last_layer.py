@@ -55,7 +55,7 @@ class LastLayerGradients:
             if at_representation is None:
                 at_representation = heads_backward(step.module, step.record, step.losses)
             if layer is not None and at_representation is not None:
-                written = (*layer, at_representation)
+                written = (*layer, at_representation.detach())
         if written is None:
             self._rows = step.gradients_through_representation("last")
             return
@@ -74,27 +74,26 @@ class LastLayerGradients:
         """
         if self._rows is not None:
             return self._rows @ direction
-        parts = self.layout.unflatten(direction)
-        with torch.no_grad():
-            # D a_i + d for every sample, in one kernel where the layer has both
-            if "weight" not in parts:
-                at_output = parts["bias"].expand_as(self._at_representation[0])
-            elif "bias" in parts:
-                at_output = torch.addmm(parts["bias"], self._inputs, parts["weight"].T)
-            else:
-                at_output = self._inputs @ parts["weight"].T
-            # sum_i delta_ik . (D a_i + d), with delta_ik = s_i * (dL_k/dh)_i, s the
-            # derivative of the layers after z: s_i * (D a_i + d) once for all tasks
-            weighted = self._to_layer_output(at_output).reshape(-1)
-            return self._at_representation.reshape(len(self._at_representation), -1) @ weighted
+        # Every tensor here is detached: no graph is recorded, with no no_grad block to enter.
+        parts = self.layout.unflatten(direction.detach())
+        # D a_i + d for every sample, in one kernel where the layer has both
+        if "weight" not in parts:
+            at_output = parts["bias"].expand_as(self._at_representation[0])
+        elif "bias" in parts:
+            at_output = torch.addmm(parts["bias"], self._inputs, parts["weight"].T)
+        else:
+            at_output = self._inputs @ parts["weight"].T
+        # sum_i delta_ik . (D a_i + d), with delta_ik = s_i * (dL_k/dh)_i, s the
+        # derivative of the layers after z: s_i * (D a_i + d) once for all tasks
+        weighted = self._to_layer_output(at_output).reshape(-1)
+        return self._at_representation.reshape(len(self._at_representation), -1) @ weighted
 
     def main_gradient(self):
         """The main task's gradient of the layer, shape (layout.size,)."""
         if self._rows is not None:
             return self._rows[0]
-        with torch.no_grad():
-            main = self._to_layer_output(self._at_representation[0])
-            parts = [(main.T @ self._inputs).reshape(-1)] if "weight" in self.layout.names else []
-            if "bias" in self.layout.names:
-                parts.append(main.sum(dim=0))
-            return torch.cat(parts)
+        main = self._to_layer_output(self._at_representation[0])
+        parts = [(main.T @ self._inputs).reshape(-1)] if "weight" in self.layout.names else []
+        if "bias" in self.layout.names:
+            parts.append(main.sum(dim=0))
+        return torch.cat(parts)

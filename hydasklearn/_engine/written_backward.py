@@ -205,10 +205,9 @@ def last_linear_backward(module, record):
              for index, layer in reversed(list(enumerate(module.trunk)))
              if index > last and type(layer) in _ELEMENTWISE]
 
-    def to_layer_output(gradient):
-        with torch.no_grad():
-            for derivative, layer, x, y in after:
-                gradient = derivative(layer, gradient, x, y)
+    def to_layer_output(gradient):  # of a detached gradient: no graph is recorded
+        for derivative, layer, x, y in after:
+            gradient = derivative(layer, gradient, x, y)
         return gradient
 
     inputs = X if last == 0 else trunk_outputs[last - 1]

@@ -165,7 +165,8 @@ def evidence_weights(mean, error, evidence=2.0, previous=None, release=0.0):
     ...                  previous=[1, 1, 1, 1], release=2.0)
     array([1., 1., 1., 0.])
     """
-    mean, error = as_vector(mean), as_vector(error)
+    # read, not changed: no copy where they are float arrays already (the rule's own)
+    mean, error = np.asarray(mean, dtype=float), np.asarray(error, dtype=float)
     # A zero factor is a zero threshold, also where the error is still inf (nothing known
     # yet): inf * 0 would be NaN, and np.errstate costs more than the rule on short vectors.
     on = (mean > (evidence * error if evidence > 0 else 0.0)) & (mean > 0)
@@ -303,5 +304,7 @@ def finite(values):
     array([1., 0., 0.])
     """
     vector = as_vector(values)
-    vector[~np.isfinite(vector)] = 0.0  # cheaper than np.nan_to_num on short vectors
+    finite_entries = np.isfinite(vector)
+    if not finite_entries.all():  # cheaper than np.nan_to_num on short vectors
+        vector[~finite_entries] = 0.0
     return vector
