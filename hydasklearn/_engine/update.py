@@ -18,7 +18,9 @@ Rules, in order (see :class:`~hydasklearn._engine.decision.Decision`):
    computed; else one ordinary backward pass of ``sum_k w_k L_k``, after
    which every head's gradient is rescaled from ``w_k`` to its head weight
    (head k reaches only ``L_k``; a task at weight 0 whose head still learns
-   gets its head's gradient from a small pass that stops at the head).
+   counts at 1 in that pass, and a hook where its head reads the
+   representation keeps it out of the trunk; where the heads' graphs are
+   not apart, its head's gradient comes from a small pass first).
 """
 
 from __future__ import annotations

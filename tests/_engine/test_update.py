@@ -71,6 +71,21 @@ def test_with_nothing_computed_one_ordinary_pass_and_a_small_one_for_idle_heads(
         torch.testing.assert_close(got, want)
 
 
+def test_the_same_weights_again_give_the_same_update_and_a_change_in_place_is_read(
+        make_step, reference_update, written_gradients):
+    """The update derives its plan from a pair of weight tensors once (a strategy holding
+    its weights passes the same tensors step after step); a tensor changed in place is
+    read again."""
+    weights, heads = WEIGHTS.clone(), HEAD_WEIGHTS[1].clone()
+    for trunk_weights in ([2.0, 0.5, 0.0], [2.0, 0.5, 0.0], [0.0, 1.0, 3.0]):
+        weights.copy_(torch.tensor(trunk_weights))
+        module, step = make_step()
+        apply_decision(step, Decision(weights, head_weights=heads))
+        expected = reference_update(weights, heads)
+        for got, want in zip(written_gradients(module), expected):
+            torch.testing.assert_close(got, want)
+
+
 def test_a_trunk_gradient_is_written_as_given_and_heads_follow_their_weights(
         make_step, reference_update):
     module, step = make_step()
