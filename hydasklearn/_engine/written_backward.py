@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from .._model.dropout import SeededDropout
+from .._model.network import last_linear_index
 
 _aten = torch.ops.aten
 
@@ -195,10 +196,9 @@ def last_linear_backward(module, record):
         trunk has no linear layer.
     """
     X, trunk_outputs, _ = record
-    linear = [index for index, layer in enumerate(module.trunk) if isinstance(layer, nn.Linear)]
-    if not linear:
+    last = last_linear_index(module.trunk)
+    if last is None:
         return None
-    last = linear[-1]
     # (derivative, layer, input, output) of every layer after it, last first; dropout is off
     after = [(_ELEMENTWISE[type(layer)], layer, trunk_outputs[index - 1].detach(),
               trunk_outputs[index].detach())

@@ -40,6 +40,12 @@ def _mlp(n_inputs, layer_sizes, activation, dropout, generator, seeded):
     return layers, n_inputs
 
 
+def last_linear_index(trunk):
+    """The position of the trunk's last ``nn.Linear`` among its layers; None where it has none."""
+    linear = [index for index, layer in enumerate(trunk) if isinstance(layer, nn.Linear)]
+    return linear[-1] if linear else None
+
+
 def last_linear_layer(trunk):
     """The trunk's last ``nn.Linear`` in its layers' order, for weightings that read it.
 
@@ -48,15 +54,15 @@ def last_linear_layer(trunk):
     ValueError
         If the trunk (a user's, see ``custom_trunk.CustomTrunk``) has none.
     """
-    linear = [layer for layer in trunk if isinstance(layer, nn.Linear)]
-    if not linear:
+    last = last_linear_index(trunk)
+    if last is None:
         users = [layer.module for layer in trunk.modules() if isinstance(layer, CustomTrunk)]
         name = type(users[0] if users else trunk).__name__
         raise ValueError(
             "This weighting reads the trunk's last linear layer (GradNorm balances the tasks' "
             f"gradient norms there), but the trunk ({name}) has no torch.nn.Linear layer; add "
             "one or choose another weighting.")
-    return linear[-1]
+    return list(trunk)[last]
 
 
 class SharedTrunkNetwork(nn.Module):
