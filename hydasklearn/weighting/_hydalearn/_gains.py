@@ -279,6 +279,8 @@ class RepresentationGain(GainEstimator):
     Examples
     --------
     >>> from hydasklearn.weighting import HydaLearn, RepresentationGain
+    >>> HydaLearn(gain=RepresentationGain(per_unit_length=False)).get_params()["gain"]
+    RepresentationGain(per_unit_length=False)
     """
 
     _parameter_constraints = {"per_unit_length": ["boolean"]}

@@ -15,9 +15,10 @@ class LastLayerGain(GainEstimator):
     last linear layer only (the layer every head reads), not scaled per
     unit length. All tasks' inner products come from the gradients at that
     layer's output, which the heads alone give, in one matrix product: no
-    task's gradient matrix is formed, and the trunk is passed back once, as
-    under equal weighting, so the cost hardly grows with the number of
-    tasks. With one hidden layer the gains are those of
+    task's gradient matrix is formed. In training, those gradients are read
+    where the heads pass them to the trunk during the step's one backward
+    pass, and the weights chosen there (:meth:`reads_representation`), so
+    the cost hardly grows with the number of tasks. With one hidden layer the gains are those of
     ``FirstOrderGain(per_unit_length=False)``; a trunk with no linear layer
     counts as one layer. Its cost and scores: :doc:`/benchmark_results`.
 
