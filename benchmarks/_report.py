@@ -509,7 +509,7 @@ def scaling_tasks_table(results):
                                  zip(seconds.loc[n], ratio.loc[n]))] for n in ratio.index])
 
 
-def grid_table(results, *labels, variants=None):
+def grid_table(results, *labels):
     """The HydaLearn grid: per set-up, each variant's paired difference to the better baseline.
 
     Mean ± standard error over the seeds of the per-seed difference to the
@@ -521,13 +521,11 @@ def grid_table(results, *labels, variants=None):
     ----------
     results : Results
     *labels : str
-        Variant names, one per argument (a label may hold commas).
-    variants : str, optional
-        Or comma-separated variant names (the directive's ``:variants:``).
-        Default: :data:`GRID_VARIANTS`; those not in ``grid.csv`` are left out.
+        Variant names, one per argument (a label may hold commas). Default:
+        :data:`GRID_VARIANTS`; those not in ``grid.csv`` are left out.
     """
     scores = results.grid
-    wanted = labels or ([v.strip() for v in variants.split(",")] if variants else GRID_VARIANTS)
+    wanted = labels or GRID_VARIANTS
     shown = [v for v in wanted if any(v in by_variant for by_variant in scores.values())]
     kinds = ["help", "hurt", "mixed"]  # a set-up's kind leads its name: "hurt: 3 noise, ..."
     order = sorted(scores, key=lambda setup: kinds.index(setup_kind(setup))

@@ -221,9 +221,9 @@ def test_benchmark_table_is_filled_from_the_results_csv(tmp_path):
     assert "other" not in text  # only the default variants
     assert '"hurt: noise", "single-task (0.8100 / 0.7100)", "+0.0000 ± 0.0000 *"' in text
     assert '"mixed: both", "single-task (0.8000 / 0.8000)", "+0.0030 ± 0.0012 *"' in text
-    both = "\n".join(values.fill_table(results, report, "grid", {"variants": "heldout, previous"}))
+    both = "\n".join(values.fill_table(results, report, "grid heldout previous"))
     assert '"+0.0030 ± 0.0012 *", "+0.0020 ± 0.0006"' in both
-    chosen = "\n".join(values.fill_table(results, report, "grid", {"variants": "other"}))
+    chosen = "\n".join(values.fill_table(results, report, "grid other"))
     assert '"-0.3100 ± 0.0058"' in chosen and "heldout" not in chosen
 
 

@@ -106,7 +106,6 @@ class BenchTable(Directive):
 
     required_arguments = 1
     optional_arguments = 10
-    option_spec = {"variants": directives.unchanged}
 
     def run(self):
         env = self.state.document.settings.env
