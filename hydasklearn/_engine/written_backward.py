@@ -173,8 +173,7 @@ def _backward(layers, x, outputs, gradient, gradients, need_input=True):
 
 
 def last_linear_backward(module, record):
-    """How a gradient at the trunk's output reaches its last linear layer's output, and that
-    layer's input.
+    """Back from the trunk's output to its last linear layer's output, and that layer's input.
 
     The layers after the last linear layer are elementwise, so the gradient
     at that layer's output ``z`` is the gradient at the trunk's output times

@@ -18,9 +18,10 @@ class LastLayerGain(GainEstimator):
     task's gradient matrix is formed. In training, those gradients are read
     where the heads pass them to the trunk during the step's one backward
     pass, and the weights chosen there (:meth:`reads_representation`), so
-    the cost hardly grows with the number of tasks. With one hidden layer the gains are those of
-    ``FirstOrderGain(per_unit_length=False)``; a trunk with no linear layer
-    counts as one layer. Its cost and scores: :doc:`/benchmark_results`.
+    the cost hardly grows with the number of tasks. With one hidden layer
+    the gains are those of ``FirstOrderGain(per_unit_length=False)``; a
+    trunk with no linear layer counts as one layer. Its cost and scores:
+    :doc:`/benchmark_results`.
 
     Parameters
     ----------
