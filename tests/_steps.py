@@ -9,7 +9,7 @@ KINDS = ["binary", "regression", "multiclass"]
 
 
 def step_on_batch(module, X, y, recorded=False, sample_weight=None, sample_batch=None,
-                  kinds=KINDS):
+                  kinds=KINDS, learning_rate=0.1):
     """The :class:`TrainingStep` of ``module`` on ``(X, y)`` (tasks of the given ``kinds``).
 
     ``recorded``: the losses come from :func:`record_forward`'s outputs, so
@@ -22,5 +22,5 @@ def step_on_batch(module, X, y, recorded=False, sample_weight=None, sample_batch
         representation, record = module.trunk(X), None
         outputs = module.forward_heads(representation)
     losses = criterion.task_losses(outputs, y, sample_weight)
-    return TrainingStep(module, criterion, X, y, representation, losses, 0.1,
+    return TrainingStep(module, criterion, X, y, representation, losses, learning_rate,
                         sample_batch=sample_batch, sample_weight=sample_weight, record=record)

@@ -12,10 +12,8 @@ auxiliary tasks), in float64.
 
 import torch
 import torch.nn.functional as F
+from _steps import step_on_batch
 
-from hydasklearn._engine.step import TrainingStep
-from hydasklearn._engine.written_backward import record_forward
-from hydasklearn._model.losses import MultiTaskLoss
 from hydasklearn._model.network import SharedTrunkNetwork
 
 KINDS = ["binary", "regression", "regression"]
@@ -40,15 +38,8 @@ def tiny_problem(seed=0, n_samples=16):
 def make_step(module, X, y, learning_rate=0.1, sample_batch=None, kinds=KINDS, recorded=False):
     """A TrainingStep; ``recorded``: with the record of every layer's output, as the
     training loop builds it."""
-    criterion = MultiTaskLoss(kinds)
-    if recorded:
-        representation, outputs, record = record_forward(module, X)
-    else:
-        representation, record = module.trunk(X), None
-        outputs = module.forward_heads(representation)
-    losses = criterion.task_losses(outputs, y)
-    return TrainingStep(module, criterion, X, y, representation, losses, learning_rate,
-                        sample_batch=sample_batch, record=record)
+    return step_on_batch(module, X, y, recorded, sample_batch=sample_batch, kinds=kinds,
+                         learning_rate=learning_rate)
 
 
 def other_batch(size):
