@@ -124,7 +124,8 @@ def network_layouts(module):
         ``trunk``: names prefixed ``"trunk."``; ``heads``: names prefixed
         ``"heads.<k>."``; ``head_tasks``: the task of every parameter of
         ``heads``; ``last_layer``: the trunk's last ``nn.Linear`` (names
-        ``"weight"``, ``"bias"``), None where the trunk has none that learns.
+        ``"weight"``, ``"bias"``; empty where it does not learn), None where
+        the trunk has none.
     """
     trunk = ParameterLayout(module.trunk.named_parameters(prefix="trunk"))
     heads = ParameterLayout(module.heads.named_parameters(prefix="heads"))
@@ -133,5 +134,4 @@ def network_layouts(module):
         last_layer = ParameterLayout(last_linear_layer(module.trunk).named_parameters())
     except ValueError:  # no nn.Linear in the trunk
         last_layer = None
-    return NetworkLayouts(trunk, heads, head_tasks,
-                          last_layer if last_layer is not None and last_layer.size else None)
+    return NetworkLayouts(trunk, heads, head_tasks, last_layer)

@@ -21,7 +21,7 @@ from .gain_data import (Batch, main_task_gradient, main_task_losses_after_steps,
                         per_sample_task_losses, sample_gradients_along)
 from .jacobian import per_task_jacobian
 from .last_layer import LastLayerGradients
-from .layout import ParameterLayout, network_layouts
+from .layout import network_layouts
 from .representation import gradients_at_representation, head_readers, through_trunk
 from .written_backward import head_readers_of_record
 
@@ -292,20 +292,20 @@ class TrainingStep:
     @property
     def last_layer_layout(self):
         """The trunk's last linear layer's parameters; None where there is none that learns."""
-        return self.layouts.last_layer
+        layout = self.layouts.last_layer
+        return layout if layout is not None and layout.size else None
 
-    @cached_property
-    def _last_linear(self):
-        return last_linear_layer(self.module.trunk)
-
-    @cached_property
+    @property
     def _last_layer_layout(self):
-        return ParameterLayout(self._last_linear.named_parameters())
+        """The trunk's last linear layer's parameters, for the weightings that need one."""
+        if self.layouts.last_layer is None:
+            last_linear_layer(self.module.trunk)  # raises the error that says so
+        return self.layouts.last_layer
 
     @cached_property
     def last_shared_layer_slice(self):
         """Columns of :attr:`shared_gradients` that belong to the trunk's last linear layer."""
-        return self.trunk_layout.columns_of(list(self._last_linear.parameters()))
+        return self.trunk_layout.columns_of(self._last_layer_layout.parameters)
 
     def sample_losses(self, outputs=None):
         """Loss of every sample on every task, shape (batch_size, n_tasks).

@@ -50,4 +50,6 @@ def test_a_last_linear_layer_that_does_not_learn_has_no_layout():
     module = network()
     for parameter in module.trunk[-2].parameters():
         parameter.requires_grad_(False)
-    assert network_layouts(module).last_layer is None
+    assert network_layouts(module).last_layer.size == 0
+    assert network_layouts(SharedTrunkNetwork(3, [1, 2], hidden_layer_sizes=(), seed=0)
+                           ).last_layer is None
