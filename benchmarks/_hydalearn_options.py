@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from numbers import Real
 
+import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -57,7 +58,7 @@ OPTION_DEFAULTS = dict(
     smoothing=0.99, min_main_weight=0.0, max_main_weight=None, gain_every=2, unit_length=True,
     rule="evidence", evidence=2.0, reference_momentum=0.9, hysteresis=True, release=3.0,
     auxiliary_weight=1.0, main_evidence=2.0, keep_auxiliary_share=True, gain_ratio=0.0,
-    weigh_heads=False, warm_up=5)
+    weigh_heads=False, warm_up=5, start_on=True, unproven_weight=None)
 
 #: The package's default in those terms: ``hydalearn_from_options(**PACKAGE_DEFAULT)``
 #: is ``HydaLearn()``.
@@ -140,9 +141,11 @@ def _rule(o):
                       smoothing=o["smoothing"])
         extra = dict(hysteresis=o["hysteresis"], auxiliary_weight=o["auxiliary_weight"],
                      keep_auxiliary_share=o["keep_auxiliary_share"],
-                     gain_ratio=o["gain_ratio"])
+                     gain_ratio=o["gain_ratio"], start_on=o["start_on"],
+                     unproven_weight=o["unproven_weight"])
         if extra == dict(hysteresis=True, auxiliary_weight=1.0, keep_auxiliary_share=True,
-                         gain_ratio=0.0) and o["main_evidence"] is not None:
+                         gain_ratio=0.0, start_on=True, unproven_weight=None) and (
+                o["main_evidence"] is not None):
             rule = EvidenceRule(**common)
         else:
             rule = GridEvidenceRule(**common, **extra)
@@ -316,6 +319,14 @@ class GridEvidenceRule(EvidenceRule):
     gain_ratio : float, default=0.0
         The evidence is weighed on each auxiliary gain less ``gain_ratio``
         times the main task's own gain.
+    start_on : bool, default=True
+        False: at the first switch after the warm-up only the tasks with
+        evidence of help stay on (the burden of proof on help); after it,
+        as with ``hysteresis``.
+    unproven_weight : float in [0, 1] or None, default=None
+        When given, no hysteresis: a task with evidence of help is on, one
+        more than ``release`` standard errors below 0 is off, and every other
+        task is on at this share of the main task's weight.
     """
 
     _parameter_constraints = {
@@ -325,24 +336,39 @@ class GridEvidenceRule(EvidenceRule):
         "auxiliary_weight": [Interval(Real, 0, None, closed="neither")],
         "keep_auxiliary_share": ["boolean"],
         "gain_ratio": [Interval(Real, 0, None, closed="left")],
+        "start_on": ["boolean"],
+        "unproven_weight": [Interval(Real, 0, 1, closed="both"), None],
     }
 
     def __init__(self, evidence=2.0, release=3.0, main_evidence=2.0, warm_up=5, smoothing=0.99,
                  hysteresis=True, auxiliary_weight=1.0, keep_auxiliary_share=True,
-                 gain_ratio=0.0):
+                 gain_ratio=0.0, start_on=True, unproven_weight=None):
         super().__init__(evidence=evidence, release=release, main_evidence=main_evidence,
                          warm_up=warm_up, smoothing=smoothing)
         self.hysteresis = hysteresis
         self.auxiliary_weight = auxiliary_weight
         self.keep_auxiliary_share = keep_auxiliary_share
         self.gain_ratio = gain_ratio
+        self.start_on = start_on
+        self.unproven_weight = unproven_weight
 
     def _scores(self, gains):
         return relative_gains(gains, self.gain_ratio)
 
+    def start(self, gain_every=1):
+        super().start(gain_every)
+        self.switched_before_ = self.start_on  # with start_on, the start counts as a switch
+        return self
+
     def _switch(self, mean, error, gates):
-        return evidence_weights(mean, error, self.evidence, gates if self.hysteresis else None,
-                                self.release)
+        if self.unproven_weight is not None:
+            helps = evidence_weights(mean, error, self.evidence)
+            unproven = np.where(mean < -self.release * error, 0.0, self.unproven_weight)
+            unproven[0] = 1.0
+            return np.where(helps > 0, 1.0, unproven)
+        previous = gates if self.hysteresis and self.switched_before_ else None
+        self.switched_before_ = True
+        return evidence_weights(mean, error, self.evidence, previous, self.release)
 
     def _main_stalls(self, mean, error):
         return self.main_evidence is not None and super()._main_stalls(mean, error)

@@ -99,6 +99,13 @@ class Results:
 
         return read_scores(self.path("grid.csv"), RENAMED)
 
+    @cached_property
+    def main_job(self):
+        """``main_job.csv``: the main job's scenarios -> variant -> scores by seed."""
+        from _registry import RENAMED
+
+        return read_scores(self.path("main_job.csv"), RENAMED)
+
 
 # ----------------------------------------------------------------- statistics
 def paired(runs, task, method, reference, metric="test_roc_auc"):
@@ -524,8 +531,26 @@ def grid_table(results, *labels):
         Variant names, one per argument (a label may hold commas). Default:
         :data:`GRID_VARIANTS`; those not in ``grid.csv`` are left out.
     """
-    scores = results.grid
-    wanted = labels or GRID_VARIANTS
+    return _paired_variants_table(results.grid, labels or GRID_VARIANTS, "HydaLearn variants")
+
+
+def main_job_table(results, *labels):
+    """The main job's scenarios (``main_job.csv``), as :func:`grid_table` shows the grid's.
+
+    Parameters
+    ----------
+    results : Results
+    *labels : str
+        Variant names, one per argument; default: every variant of the file.
+    """
+    scores = results.main_job
+    every = dict.fromkeys(v for by_variant in scores.values() for v in by_variant
+                          if v not in GRID_BASELINES)
+    return _paired_variants_table(scores, labels or list(every), "The main job's scenarios")
+
+
+def _paired_variants_table(scores, wanted, subject):
+    """Per set-up of ``scores``, each wanted variant's cell (see :func:`grid_table`)."""
     shown = [v for v in wanted if any(v in by_variant for by_variant in scores.values())]
     kinds = ["help", "hurt", "mixed"]  # a set-up's kind leads its name: "hurt: 3 noise, ..."
     order = sorted(scores, key=lambda setup: kinds.index(setup_kind(setup))
@@ -541,7 +566,7 @@ def grid_table(results, *labels):
             row.append(grid_cell(setup, by_variant[variant], single, equal)
                        if variant in by_variant else "-")
         rows.append(row)
-    return csv_table("HydaLearn variants against the better of single-task learning and equal "
+    return csv_table(f"{subject} against the better of single-task learning and equal "
                      "weighting (mean ± standard error; * the bar met)",
                      ["set-up", "better baseline (single-task / equal AUC)", *shown], rows)
 
@@ -623,6 +648,7 @@ TABLES = {
     "scaling-rows": scaling_rows_table,
     "scaling-tasks": scaling_tasks_table,
     "grid": grid_table,
+    "main-job": main_job_table,
 }
 
 

@@ -227,6 +227,24 @@ def test_benchmark_table_is_filled_from_the_results_csv(tmp_path):
     assert '"-0.3100 ± 0.0058"' in chosen and "heldout" not in chosen
 
 
+def test_main_job_table_shows_every_variant_of_its_file(tmp_path):
+    pytest.importorskip("pandas")
+    values = _benchmark_values()
+    report = values.report_module(DOCS.parent / "benchmarks")
+    _grid_csv(tmp_path / "main_job.csv", [
+        ("main job: aux tasks hurt", "single-task", [0.80, 0.81, 0.82]),
+        ("main job: aux tasks hurt", "equal", [0.70, 0.71, 0.72]),
+        ("main job: aux tasks hurt", "hydalearn", [0.70, 0.72, 0.74]),
+        ("main job: aux tasks hurt", "hydalearn:gain_every=4", [0.80, 0.81, 0.82]),
+    ])
+    lines = values.fill_table(report.Results(tmp_path), report, "main-job")
+    text = "\n".join(lines)
+    assert lines[0].startswith(".. csv-table:: The main job's scenarios")
+    assert '"hydalearn", "hydalearn:gain_every=4"' in text
+    assert ('"main job: aux tasks hurt", "single-task (0.8100 / 0.7100)", "-0.0900 ± 0.0058", '
+            '"+0.0000 ± 0.0000 *"') in text
+
+
 def test_grid_misses_names_the_set_ups_below_the_bar(tmp_path):
     pytest.importorskip("pandas")
     report = _benchmark_values().report_module(DOCS.parent / "benchmarks")

@@ -189,6 +189,31 @@ def test_without_the_hysteresis_a_task_needs_evidence_to_be_on(options):
     np.testing.assert_allclose(rule.weigh([1.0, 0.5, -1.0]), [3.0, 0.0, 0.0])
 
 
+def test_starting_off_keeps_only_tasks_with_evidence_of_help_and_then_latches(options):
+    started_on, started_off = (options.GridEvidenceRule(warm_up=0, smoothing=0.9,
+                                                        start_on=start_on).start()
+                               for start_on in (True, False))
+    for step in range(50):  # the first task clearly helps; the second has no evidence
+        gains = np.array([1.0, 0.5, 0.0]) + np.array([0.0, 0.1, 0.1]) * (-1) ** step
+        on, off = started_on.weigh(gains), started_off.weigh(gains)
+    np.testing.assert_allclose(on, [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(off, [1.0, 2.0, 0.0])
+    for step in range(50):  # the first task's evidence fades: once on, it stays on
+        off = started_off.weigh(np.array([1.0, 0.02 + 0.1 * (-1) ** step, 0.0]))
+    assert off[1] > 0
+
+
+@pytest.mark.parametrize("keep_share, expected", [(True, [1.0, 2.8, 0.2, 0.0]),
+                                                  (False, np.array([1.0, 1.0, 0.2, 0.0]) / 0.55)])
+def test_a_task_with_no_evidence_either_way_keeps_the_unproven_weight(options, keep_share,
+                                                                       expected):
+    rule = options.GridEvidenceRule(warm_up=0, smoothing=0.9, unproven_weight=0.2,
+                                    keep_auxiliary_share=keep_share).start()
+    for step in range(50):  # helps clearly, no evidence, hurts clearly
+        weights = rule.weigh(np.array([1.0, 0.5, 0.0, -0.5]) + 0.1 * (-1) ** step * np.ones(4))
+    np.testing.assert_allclose(weights, expected)
+
+
 def test_without_keeping_the_share_the_main_task_takes_the_weight_of_a_task_off(options):
     kept, split = (options.GridEvidenceRule(warm_up=0, keep_auxiliary_share=keep).start()
                    for keep in (True, False))
