@@ -38,7 +38,7 @@ import pandas as pd
 import torch
 from _options import pick
 from _registry import SETUPS, resolve
-from _timing import load_average, medians, ratios, round_robin
+from _timing import load_average, medians, ratios, round_robin, table
 from threadpoolctl import threadpool_limits
 
 from hydasklearn import HydaMultiTaskClassifier
@@ -253,17 +253,19 @@ def cost_rows(timings, target, reference=REFERENCE):
     epochs = {name: [run["epochs"] for run in runs] for name, runs in timings.returned.items()}
     per_epoch = {name: [wall / n for wall, n in zip(timings.wall[name], epochs[name])]
                  for name in timings.wall}
-    wall, cpu, epoch = (medians(part) for part in (timings.wall, timings.cpu, per_epoch))
-    wall_ratio, cpu_ratio, epoch_ratio = (ratios(part, reference) for part in (wall, cpu, epoch))
+    epoch = medians(per_epoch)  # of whole fits divided by their epochs (fits may stop early)
+    epoch_ratio = ratios(epoch, reference)
     rows = []
-    for name, walls in timings.wall.items():
-        q25, median, q75 = paired_ratio_quartiles(walls, timings.wall[reference])
+    for timed in table(timings, reference):
+        name = timed["name"]
+        q25, median, q75 = paired_ratio_quartiles(timings.wall[name], timings.wall[reference])
         is_reference = name == reference
         rows.append({
-            "name": name, "configuration": timings.returned[name][0]["configuration"],
-            "repeats": len(walls), "wall_median_s": wall[name], "wall_min_s": min(walls),
-            "cpu_median_s": cpu[name], "wall_ratio": wall_ratio[name],
-            "cpu_ratio": cpu_ratio[name], "paired_wall_ratio_median": median,
+            **{column: timed[column] for column in (
+                "name", "repeats", "wall_median_s", "wall_min_s", "cpu_median_s",
+                "wall_ratio", "cpu_ratio")},
+            "configuration": timings.returned[name][0]["configuration"],
+            "paired_wall_ratio_median": median,
             "paired_wall_ratio_q25": q25, "paired_wall_ratio_q75": q75,
             "epochs_median": float(np.median(epochs[name])),
             "seconds_per_epoch_median": epoch[name], "epoch_ratio": epoch_ratio[name],
