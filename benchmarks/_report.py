@@ -571,6 +571,25 @@ def _paired_variants_table(scores, wanted, subject):
                      ["set-up", "better baseline (single-task / equal AUC)", *shown], rows)
 
 
+def evidence_table(results):
+    """The default's whole-fit gain z-scores of auxiliary tasks, per set-up and relation.
+
+    From ``evidence.csv`` (the evidence suite): quartiles and range of the
+    z-scores over the tasks and seeds, and the share of them switched off.
+    """
+    frame = results.csv("evidence.csv")
+    rows = []
+    for (setup, relation), part in frame.groupby(["setup", "relation"], sort=False):
+        z = part["gain_z_score"]
+        quartiles = " / ".join(f"{value:+.1f}" for value in z.quantile([0.25, 0.5, 0.75]))
+        rows.append([setup, relation, part["kind"].iloc[0], str(len(part)), quartiles,
+                     f"{z.min():+.1f} to {z.max():+.1f}", f"{part['switched_off'].mean():.0%}"])
+    seeds = frame["seed"].nunique()
+    return csv_table(f"Gain z-scores of the default's auxiliary tasks ({seeds} seeds)",
+                     ["set-up", "relation", "kind", "tasks", "z: quartiles", "z: range",
+                      "switched off"], rows)
+
+
 def categorical_table(results):
     """Embedded categorical columns against a one-hot pipeline: ROC AUC and fit time."""
     table = results.csv("categorical.csv")
@@ -649,6 +668,7 @@ TABLES = {
     "scaling-tasks": scaling_tasks_table,
     "grid": grid_table,
     "main-job": main_job_table,
+    "evidence": evidence_table,
 }
 
 

@@ -65,7 +65,10 @@ def score(name, setup, seed, overrides=None, max_rows=None):
     -------
     dict
         ``setup``, ``variant``, ``seed``, ``roc_auc``, ``fit_time``,
-        ``n_iter`` and ``mean_weights`` (the mean task weights over the steps).
+        ``n_iter``, ``mean_weights`` (the mean task weights over the steps)
+        and, per auxiliary task, ``gain_z_scores`` and ``switched_off`` (of
+        the fitted model's ``auxiliary_task_report_``; NaN z-scores for a
+        weighting that measures no gains).
     """
     import torch
     from _registry import CHECKED, resolve
@@ -84,9 +87,14 @@ def score(name, setup, seed, overrides=None, max_rows=None):
         model = make_auxiliary_check(model, random_state=seed)
     auc, fit_time = fit_scored(model, split.X_train, y_train, split.X_test, split.y_test[:, 0])
     fitted = getattr(model, "best_estimator_", model)
+    report = fitted.auxiliary_task_report_ if y_train.ndim > 1 else None
     return {"setup": setup.name, "variant": name, "seed": seed, "roc_auc": auc,
             "fit_time": fit_time, "n_iter": fitted.n_iter_,
-            "mean_weights": np.asarray(fitted.weight_history_).mean(axis=0)}
+            "mean_weights": np.asarray(fitted.weight_history_).mean(axis=0),
+            "gain_z_scores": np.asarray([] if report is None else report["gain_z_score"],
+                                        dtype=float),
+            "switched_off": np.asarray([] if report is None else report["switched_off"],
+                                       dtype=bool)}
 
 
 def score_all(setups, names, seeds, jobs=1, overrides=None, max_rows=None):

@@ -36,6 +36,7 @@ from _accuracy import run_accuracy  # noqa: E402
 from _categorical_suite import run_categorical  # noqa: E402
 from _cost_suite import run_cost  # noqa: E402
 from _drift_suite import run_drift  # noqa: E402
+from _evidence_suite import run_evidence  # noqa: E402
 from _grid_suite import run_grid, run_main_job  # noqa: E402
 from _options import RESULTS, add_common_arguments  # noqa: E402
 from _registry import hydalearn_default_options  # noqa: E402
@@ -55,6 +56,7 @@ SUITES = {
     "accuracy": run_accuracy,
     "grid": run_grid,
     "main-job": run_main_job,
+    "evidence": run_evidence,
     "drift": run_drift,
     "scaleout": run_scaleout,
     "revisions": run_revisions,

@@ -245,6 +245,21 @@ def test_main_job_table_shows_every_variant_of_its_file(tmp_path):
             '"+0.0000 ± 0.0000 *"') in text
 
 
+def test_evidence_table_summarizes_the_z_scores_per_set_up_and_relation(tmp_path):
+    pytest.importorskip("pandas")
+    values = _benchmark_values()
+    report = values.report_module(DOCS.parent / "benchmarks")
+    (tmp_path / "evidence.csv").write_text(
+        "setup,kind,seed,task,relation,gain_z_score,switched_off\n"
+        "hurt: a,hurt,0,aux_1,noise,-3.0,True\n"
+        "hurt: a,hurt,1,aux_1,noise,-1.0,False\n"
+        "help: b,help,0,aux_1,related,0.5,False\n")
+    text = "\n".join(values.fill_table(report.Results(tmp_path), report, "evidence"))
+    assert "(2 seeds)" in text
+    assert '"hurt: a", "noise", "hurt", "2", "-2.5 / -2.0 / -1.5", "-3.0 to -1.0", "50%"' in text
+    assert '"help: b", "related", "help", "1", "+0.5 / +0.5 / +0.5"' in text
+
+
 def test_grid_misses_names_the_set_ups_below_the_bar(tmp_path):
     pytest.importorskip("pandas")
     report = _benchmark_values().report_module(DOCS.parent / "benchmarks")
