@@ -16,14 +16,18 @@ tell them apart (``checked:hydalearn``).
 
 from __future__ import annotations
 
-import numpy as np
+import inspect
+
 import pandas as pd
 from _options import pick
 from _registry import GRID, MAIN_JOB, SETUPS, GeneratedSetup, MainJobSetup, select_setups
 from _scoring import score_all
 
+from hydasklearn.datasets import make_auxiliary_tasks
+
 CONFIGURATION = "hydalearn"
 COLUMNS = ["setup", "kind", "seed", "task", "relation", "gain_z_score", "switched_off"]
+_DEFAULT_RELATIONS = inspect.signature(make_auxiliary_tasks).parameters["aux_relations"].default
 
 
 def relations(setup):
@@ -31,7 +35,7 @@ def relations(setup):
     if isinstance(setup, GeneratedSetup):
         return tuple(setup.relations)
     if isinstance(setup, MainJobSetup):
-        return tuple(setup.options.get("aux_relations", ()))
+        return tuple(setup.options.get("aux_relations", _DEFAULT_RELATIONS))
     return None  # real data: not known
 
 
@@ -54,7 +58,7 @@ def evidence_rows(rows):
 
 
 def run_evidence(options):
-    """The default's gain z-scores of auxiliary tasks that help or hurt: do they tell them apart?"""
+    """Do the default's gains tell auxiliary tasks that help from those that hurt?"""
     setups = select_setups(options.setups, known_setups())
     seeds = list(range(pick(options, "seeds", 20, 2)))
     epochs = pick(options, "epochs", None, 5)
@@ -77,4 +81,4 @@ def summary(frame):
         "kind": grouped["kind"].first(), "tasks": z.size(),
         "z_min": z.min(), "z_q25": z.quantile(0.25), "z_median": z.median(),
         "z_q75": z.quantile(0.75), "z_max": z.max(),
-        "switched_off": grouped["switched_off"].mean()}).round(2).replace({np.nan: None})
+        "switched_off": grouped["switched_off"].mean()}).round(2)
