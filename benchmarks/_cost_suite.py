@@ -38,6 +38,7 @@ import pandas as pd
 import torch
 from _options import pick
 from _registry import SETUPS, resolve
+from _scoring import checked_as_named
 from _timing import load_average, medians, ratios, round_robin, table
 from threadpoolctl import threadpool_limits
 
@@ -209,10 +210,10 @@ def fit_once(setup, name, repeat, device="cpu", max_iter=None):
     if isinstance(weighting, str) and weighting == "single":  # the main target alone
         weighting, y = "equal", y[:, 0]
     fit = setup.fit if max_iter is None else {**setup.fit, "max_iter": max_iter}
-    model = HydaMultiTaskClassifier(weighting=weighting, random_state=repeat, device=device,
-                                    **fit)
-    model.fit(X, y)
-    return {"epochs": model.n_iter_, "configuration": repr(model.weighting_)}
+    model = checked_as_named(HydaMultiTaskClassifier(weighting=weighting, random_state=repeat,
+                                                     device=device, **fit), name, repeat)
+    fitted = getattr(model.fit(X, y), "best_estimator_", model)
+    return {"epochs": fitted.n_iter_, "configuration": repr(fitted.weighting_)}
 
 
 def time_setup(setup, names, repeats, threads, device="cpu"):

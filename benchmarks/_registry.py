@@ -439,6 +439,9 @@ TIMED = {
 #: Prefix of a configuration fitted through ``make_auxiliary_check`` (the main job's
 #: ``hydalearn-checked`` is ``checked:hydalearn``).
 CHECKED = "checked:"
+#: Prefixes of a configuration fitted through ``_split_check.SplitCheck`` (one split, judged
+#: per held-out sample: three fits), by the standard errors it asks of the main task alone.
+SPLIT_CHECKED = {"split-checked:": 1.0, "split-checked-3se:": 3.0}
 
 
 def resolve(name):
@@ -449,8 +452,9 @@ def resolve(name):
     object on every call. ``checked:NAME`` is NAME's weighting (the scoring
     harness wraps the model in ``make_auxiliary_check``).
     """
-    if name.startswith(CHECKED):
-        return resolve(name[len(CHECKED):])
+    for prefix in (CHECKED, *SPLIT_CHECKED):
+        if name.startswith(prefix):
+            return resolve(name[len(prefix):])
     if name in CONFIGURATIONS:
         spec = CONFIGURATIONS[name]
         return spec() if callable(spec) else spec

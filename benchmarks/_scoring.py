@@ -71,10 +71,9 @@ def score(name, setup, seed, overrides=None, max_rows=None):
         weighting that measures no gains).
     """
     import torch
-    from _registry import CHECKED, resolve
+    from _registry import resolve
 
     from hydasklearn import HydaMultiTaskClassifier
-    from hydasklearn.model_selection import make_auxiliary_check
 
     torch.set_num_threads(1)
     split = setup.load(seed, max_rows=max_rows)
@@ -83,8 +82,7 @@ def score(name, setup, seed, overrides=None, max_rows=None):
         weighting, y_train = "equal", y_train[:, 0]
     model = HydaMultiTaskClassifier(weighting=weighting, random_state=seed,
                                     **{**setup.fit, **(overrides or {})})
-    if name.startswith(CHECKED):  # as the main job's hydalearn-checked
-        model = make_auxiliary_check(model, random_state=seed)
+    model = checked_as_named(model, name, seed)
     auc, fit_time = fit_scored(model, split.X_train, y_train, split.X_test, split.y_test[:, 0])
     fitted = getattr(model, "best_estimator_", model)
     report = fitted.auxiliary_task_report_ if y_train.ndim > 1 else None
@@ -95,6 +93,27 @@ def score(name, setup, seed, overrides=None, max_rows=None):
                                         dtype=float),
             "switched_off": np.asarray([] if report is None else report["switched_off"],
                                        dtype=bool)}
+
+
+def checked_as_named(model, name, seed):
+    """``model`` wrapped in the held-out check its configuration's name asks for, if any.
+
+    ``checked:NAME``: :func:`~hydasklearn.model_selection.make_auxiliary_check`
+    (as the main job's ``hydalearn-checked``); ``split-checked:NAME`` and
+    ``split-checked-3se:NAME``: ``_split_check.SplitCheck``; the split or
+    folds drawn with ``seed``.
+    """
+    from _registry import CHECKED, SPLIT_CHECKED
+    from _split_check import SplitCheck
+
+    from hydasklearn.model_selection import make_auxiliary_check
+
+    if name.startswith(CHECKED):
+        return make_auxiliary_check(model, random_state=seed)
+    for prefix, evidence in SPLIT_CHECKED.items():
+        if name.startswith(prefix):
+            return SplitCheck(model, evidence=evidence, random_state=seed)
+    return model
 
 
 def score_all(setups, names, seeds, jobs=1, overrides=None, max_rows=None):

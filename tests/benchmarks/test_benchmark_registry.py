@@ -54,6 +54,8 @@ def test_labels_resolve_through_hydalearn_from_options():
                                                                           gain_ratio=0.2))
     with pytest.raises(SystemExit, match="Unknown configuration"):
         registry.resolve("no such configuration")
+    for checked in ("checked:", *registry.SPLIT_CHECKED):  # the harness wraps the model
+        assert registry.resolve(f"{checked}static:1,2") == [1.0, 2.0]
 
 
 def test_recorded_grid_labels_still_resolve():

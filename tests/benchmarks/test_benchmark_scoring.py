@@ -61,3 +61,19 @@ def test_score_fits_a_configuration_on_a_setup_split():
         ("equal", 0), ("static:1,0,0", 0), ("equal", 1), ("static:1,0,0", 1)]
     assert len(rows[0]["mean_weights"]) == 3
     assert scoring.by_variant(rows)["help: tiny"]["equal"].shape == (2,)
+
+
+def test_a_checked_name_wraps_the_model_in_its_held_out_check():
+    from _split_check import SplitCheck
+    from sklearn.model_selection import GridSearchCV
+
+    from hydasklearn import HydaMultiTaskClassifier
+
+    model = HydaMultiTaskClassifier()
+    assert scoring.checked_as_named(model, "hydalearn", 0) is model
+    folds = scoring.checked_as_named(model, "checked:hydalearn", 0)
+    assert isinstance(folds, GridSearchCV) and folds.estimator is model
+    split = scoring.checked_as_named(model, "split-checked-3se:hydalearn", 4)
+    assert isinstance(split, SplitCheck)
+    assert (split.estimator, split.evidence, split.random_state) == (model, 3.0, 4)
+    assert scoring.checked_as_named(model, "split-checked:equal", 0).evidence == 1.0
