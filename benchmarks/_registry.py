@@ -441,7 +441,7 @@ TIMED = {
 CHECKED = "checked:"
 #: Prefixes of a configuration fitted through ``_split_check.SplitCheck`` (one split, judged
 #: per held-out sample: three fits), by the standard errors it asks of the main task alone.
-SPLIT_CHECKED = {"split-checked:": 1.0, "split-checked-3se:": 3.0}
+SPLIT_CHECKED = {"split-checked:": 1.0, "split-checked-2se:": 2.0, "split-checked-3se:": 3.0}
 
 
 def resolve(name):

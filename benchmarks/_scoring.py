@@ -99,8 +99,8 @@ def checked_as_named(model, name, seed):
     """``model`` wrapped in the held-out check its configuration's name asks for, if any.
 
     ``checked:NAME``: :func:`~hydasklearn.model_selection.make_auxiliary_check`
-    (as the main job's ``hydalearn-checked``); ``split-checked:NAME`` and
-    ``split-checked-3se:NAME``: ``_split_check.SplitCheck``; the split or
+    (as the main job's ``hydalearn-checked``); ``split-checked:NAME`` and its
+    ``-2se`` and ``-3se`` forms: ``_split_check.SplitCheck``; the split or
     folds drawn with ``seed``.
     """
     from _registry import CHECKED, SPLIT_CHECKED
