@@ -147,10 +147,6 @@ def paired(scores, reference):
     return float(diff.mean()), float(error)
 
 
-#: Rounding that a mean and its standard error may differ by when they are equal.
-TIE_TOLERANCE = 1e-12
-
-
 def better_baseline(by_name):
     """Whichever of single-task learning and equal weighting has the higher mean score."""
     single, equal = by_name["single-task"], by_name["equal"]
@@ -164,13 +160,13 @@ def verdict_against_better(setup, scores, single, equal):
     "mixed" set-ups, at least :data:`MIXED_MARGIN` above both baselines.
     The seeds that all three have are compared.
     """
+    from hydasklearn._main_job.cli import within_one_standard_error  # the main job's bar
+
     n = min(len(scores), len(single), len(equal))
     scores, single, equal = scores[:n], single[:n], equal[:n]
     best = single if single.mean() >= equal.mean() else equal
     mean, error = paired(scores, best)
-    # A tie counts (one seed apart from the baseline gives mean == -error exactly,
-    # up to rounding, which the tolerance absorbs).
-    met = mean >= -error - TIE_TOLERANCE if n > 1 else False
+    met = within_one_standard_error(mean, error) if n > 1 else False
     if setup_kind(setup) == "mixed":
         met = met and min((scores - single).mean(), (scores - equal).mean()) >= MIXED_MARGIN
     return mean, error, bool(met)

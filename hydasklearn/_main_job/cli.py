@@ -43,6 +43,8 @@ METHODS = ("single-task", "equal", "hydalearn", CHECKED, "gcs", "olaux", "pcgrad
 BATCH_SIZE = 64
 #: Folds of the check of the auxiliary tasks (see :func:`checked`).
 CHECK_FOLDS = 3
+#: Rounding by which a mean and its standard error may differ where they are equal.
+TIE_TOLERANCE = 1e-12
 
 
 def checked(model, seed):
@@ -138,6 +140,15 @@ def difference_to_better(per_method, method):
     return better, per_method[method]["auc"] - per_method[better]["auc"]
 
 
+def within_one_standard_error(mean, error):
+    """Whether a paired difference is at least minus one standard error: the bar.
+
+    A tie counts: a method that differs from the reference on one seed only
+    has a mean of exactly minus one standard error, up to rounding.
+    """
+    return bool(mean >= -error - TIE_TOLERANCE)
+
+
 def conclusion(results, method="hydalearn"):
     """One line, computed from the numbers: ``method`` against the better of the references.
 
@@ -149,7 +160,7 @@ def conclusion(results, method="hydalearn"):
     for scenario, per_method in results.items():
         better, difference = difference_to_better(per_method, method)
         error = standard_error(difference)
-        kept += difference.mean() >= -error - 1e-12  # a tie (rounding apart) counts
+        kept += within_one_standard_error(difference.mean(), error)
         parts.append(f"{scenario}: {difference.mean():+.4f} ± {error:.4f} vs {better}")
     n_seeds = len(next(iter(next(iter(results.values())).values()))["auc"])
     return (f"{method} is at least the better of single-task and equal weighting, within one "
