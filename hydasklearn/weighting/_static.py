@@ -1,4 +1,4 @@
-"""Constant task weights: equal weighting and user-given static weights."""
+"""Constant task weights: user-given static weights, equal weighting, the main task alone."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ class EqualWeighting(StaticWeighting):
         super().__init__(weights=None)
 
 
-class MainTaskOnly(WeightingStrategy):
+class MainTaskOnly(StaticWeighting):
     """The main task alone: weight 1 for the main task, 0 for every auxiliary task.
 
     The trunk and the main head learn as in single-task learning, whatever
@@ -94,10 +94,9 @@ class MainTaskOnly(WeightingStrategy):
     [1.0, 0.0, 0.0]
     """
 
+    def __init__(self):
+        super().__init__(weights=None)
+
     def start(self, task_names, task_types, random_state=None):
         super().start(task_names, task_types, random_state)
-        self.weights_ = torch.zeros(self.n_tasks_)
-        self.weights_[0] = 1.0
-
-    def weigh(self, step):
-        return Decision(self.weights_.to(step.losses.device))
+        self.weights_[1:] = 0.0  # the static weights of equal weighting, auxiliary tasks off
