@@ -143,8 +143,8 @@ def _rule(o):
                      keep_auxiliary_share=o["keep_auxiliary_share"],
                      gain_ratio=o["gain_ratio"], start_on=o["start_on"],
                      unproven_weight=o["unproven_weight"])
-        if extra == dict(hysteresis=True, auxiliary_weight=1.0, keep_auxiliary_share=True,
-                         gain_ratio=0.0, start_on=True, unproven_weight=None) and (
+        # the options the package's rule lacks all at their defaults: the package's rule
+        if extra == {key: OPTION_DEFAULTS[key] for key in extra} and (
                 o["main_evidence"] is not None):
             rule = EvidenceRule(**common)
         else:
