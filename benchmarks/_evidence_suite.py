@@ -68,7 +68,7 @@ def run_evidence(options):
                      max_rows=pick(options, "rows", None, 300))
     frame = pd.DataFrame(evidence_rows(rows), columns=COLUMNS)
     frame.to_csv(options.results / "evidence.csv", index=False, float_format="%.4g")
-    print(summary(frame).to_string())
+    print(summary(frame).round(2).to_string())
     return {"seeds": seeds, "setups": setups, "configuration": CONFIGURATION,
             "overrides": overrides}
 
@@ -81,4 +81,4 @@ def summary(frame):
         "kind": grouped["kind"].first(), "tasks": z.size(),
         "z_min": z.min(), "z_q25": z.quantile(0.25), "z_median": z.median(),
         "z_q75": z.quantile(0.75), "z_max": z.max(),
-        "switched_off": grouped["switched_off"].mean()}).round(2)
+        "switched_off": grouped["switched_off"].mean()})

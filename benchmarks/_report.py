@@ -577,13 +577,13 @@ def evidence_table(results):
     From ``evidence.csv`` (the evidence suite): quartiles and range of the
     z-scores over the tasks and seeds, and the share of them switched off.
     """
+    from _evidence_suite import summary
+
     frame = results.csv("evidence.csv")
-    rows = []
-    for (setup, relation), part in frame.groupby(["setup", "relation"], sort=False):
-        z = part["gain_z_score"]
-        quartiles = " / ".join(f"{value:+.1f}" for value in z.quantile([0.25, 0.5, 0.75]))
-        rows.append([setup, relation, part["kind"].iloc[0], str(len(part)), quartiles,
-                     f"{z.min():+.1f} to {z.max():+.1f}", f"{part['switched_off'].mean():.0%}"])
+    rows = [[setup, relation, row.kind, str(row.tasks),
+             f"{row.z_q25:+.1f} / {row.z_median:+.1f} / {row.z_q75:+.1f}",
+             f"{row.z_min:+.1f} to {row.z_max:+.1f}", f"{row.switched_off:.0%}"]
+            for (setup, relation), row in summary(frame).iterrows()]
     seeds = frame["seed"].nunique()
     return csv_table(f"Gain z-scores of the default's auxiliary tasks ({seeds} seeds)",
                      ["set-up", "relation", "kind", "tasks", "z: quartiles", "z: range",
