@@ -99,17 +99,18 @@ def checked_as_named(model, name, seed):
     """``model`` wrapped in the held-out check its configuration's name asks for, if any.
 
     ``checked:NAME``: :func:`~hydasklearn.model_selection.make_auxiliary_check`
-    (as the main job's ``hydalearn-checked``); ``split-checked:NAME`` and its
+    through the main job's own ``checked`` (its ``hydalearn-checked``, folds
+    and all); ``split-checked:NAME`` and its
     ``-2se`` and ``-3se`` forms: ``_split_check.SplitCheck``; the split or
     folds drawn with ``seed``.
     """
     from _registry import CHECKED, SPLIT_CHECKED
     from _split_check import SplitCheck
 
-    from hydasklearn.model_selection import make_auxiliary_check
+    from hydasklearn._main_job.cli import checked
 
     if name.startswith(CHECKED):
-        return make_auxiliary_check(model, random_state=seed)
+        return checked(model, seed)  # exactly as the main job checks
     for prefix, evidence in SPLIT_CHECKED.items():
         if name.startswith(prefix):
             return SplitCheck(model, evidence=evidence, random_state=seed)
